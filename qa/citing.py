@@ -1,0 +1,35 @@
+"""Cite: turn chosen sentences into answer text with [n] markers and `Citation`s at exact document offsets."""
+
+from __future__ import annotations
+
+from .answering import QuestionInfo, short_answer_span
+from .index import CorpusIndex
+from .schema import Citation
+
+
+def with_marker(sentence: str, number: int) -> str:
+    """'... to the defense.' -> '... to the defense [1].' ; other endings get the marker appended."""
+    if sentence.endswith(".") and not sentence.endswith(".."):
+        return f"{sentence[:-1]} [{number}]."
+    return f"{sentence} [{number}]"
+
+
+def cite(sentence_ids: list[int], index: CorpusIndex, question: QuestionInfo,
+         scores: dict[int, float]) -> tuple[str, list[Citation], str | None]:
+    """Answer text, its citations (numbered in order of appearance) and the short answer, if any."""
+    citations, parts, short = [], [], None
+    for number, sid in enumerate(sentence_ids, 1):
+        s = index.sentences[sid]
+        doc = index.documents[s.doc_id]
+        span = short_answer_span(question, s.text)
+        span_fields = {}
+        if span is not None:
+            span_fields = {"span_start": s.start + span[0], "span_end": s.start + span[1],
+                           "span_text": s.text[span[0]:span[1]]}
+            if short is None:
+                short = span_fields["span_text"]
+        citations.append(Citation(number=number, doc_id=s.doc_id, title=doc.title, start=s.start, end=s.end,
+                                  quote=doc.text[s.start:s.end], paragraph=s.paragraph, page=s.page,
+                                  score=round(float(scores.get(sid, 0.0)), 4), **span_fields))
+        parts.append(with_marker(s.text, number))
+    return " ".join(parts), citations, short

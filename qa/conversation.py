@@ -1,0 +1,57 @@
+"""Follow-ups: rewrite a question that leans on earlier turns ("What was she convicted of?") into one that
+stands alone, before retrieval. Rules, not a model: a personal pronoun becomes the person the previous answer
+named; a fragment ("And the judge?") borrows the previous question's question word; any other dangling
+reference carries the previous question along as retrieval context."""
+
+from __future__ import annotations
+
+import re
+
+from .answering import analyse_question, short_answer_span
+from .schema import Answer
+
+_PERSON_PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|they|them|their)\b", re.I)
+_OTHER_REFERENCE = re.compile(r"\b(it|its|this|that|these|those|there|then|the same)\b", re.I)
+_FRAGMENT_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|also)\b[\s,]*", re.I)
+_WH_HEAD = re.compile(r"^\s*((?:who|whom|whose|what|when|where|why|how|which)(?:\s+\w+)?)\b", re.I)
+
+
+def _turn(turn) -> tuple[str, str, str | None]:
+    if isinstance(turn, Answer):
+        return turn.question, turn.text, turn.short_answer
+    question, answer = turn
+    return str(question), str(answer), None
+
+
+def resolve_followup(question: str, history: list | None) -> str:
+    """The question as it would be asked without the conversation; unchanged when it already stands alone."""
+    if not history:
+        return question
+    prev_q, prev_text, prev_short = _turn(history[-1])
+    prev_info = analyse_question(prev_q)
+    if prev_short is None and prev_info.answer_type == "PERSON":
+        span = short_answer_span(prev_info, prev_text)
+        prev_short = prev_text[span[0]:span[1]] if span else None
+    info = analyse_question(question)
+
+    if prev_short and prev_info.answer_type == "PERSON" and _PERSON_PRONOUN.search(question):
+        def substitute(m: re.Match) -> str:
+            word = m.group(1).lower()
+            rest = question[m.end():]
+            possessive = word in ("his", "their", "hers") or (
+                word == "her" and re.match(r"\s+[a-z]", rest) is not None and not re.match(
+                    r"\s+(to|for|from|with|by|about|in|of|on|at|and|or)\b", rest))
+            return f"{prev_short}'s" if possessive else prev_short
+        return _PERSON_PRONOUN.sub(substitute, question, count=1)
+
+    no_wh = info.wh == "other"
+    if no_wh and len(question.split()) <= 6:
+        fragment = _FRAGMENT_LEAD.sub("", question).strip().rstrip("?").strip()
+        head = _WH_HEAD.match(prev_q)
+        if head and fragment:
+            return f"{head.group(1)} {fragment}?"
+
+    if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question) or _FRAGMENT_LEAD.match(question):
+        # Keep the previous question's subject in view for retrieval.
+        return f"{question} ({prev_q.strip().rstrip('?')})"
+    return question

@@ -1,0 +1,215 @@
+"""The pipeline in one place: question -> follow-up resolution -> retrieve -> read -> cite -> `Answer`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from .answering import Scorer, analyse_question, default_scorer, read, select_answer_sentences
+from .citing import cite
+from .conversation import resolve_followup
+from .documents import SUPPORTED_SUFFIXES, parse_document
+from .embedding import get_embedder
+from .errors import EmptyQuestionError, QAError, QuestionTooLongError, UnknownDocumentError
+from .index import CorpusIndex, corpus_signature, open_index
+from .retrieval import retrieve
+from .schema import Answer
+from .settings import Settings
+from .text import terms
+
+log = logging.getLogger(__name__)
+
+QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
+
+
+class DocumentExistsError(QAError):
+    pass
+
+
+class Engine:
+    """Question answering over one corpus directory. Thread-safe: questions may be asked concurrently
+    while the index refreshes; each question sees one whole index version."""
+
+    def __init__(self, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None,
+                 settings: Settings | None = None, scorer: Scorer | None = None, **overrides):
+        settings = settings or Settings.from_env()
+        paths = {k: Path(v) for k, v in (("corpus_dir", corpus_dir), ("index_dir", index_dir)) if v is not None}
+        self.settings = settings.replace(**paths, **overrides)
+        self._scorer = scorer
+        self._index: CorpusIndex | None = None
+        self._signature: dict | None = None
+        self._checked_at = 0.0
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------------------------------ index
+
+    @property
+    def embedder(self):
+        return get_embedder(self.settings.embedding_model)
+
+    @property
+    def scorer(self) -> Scorer:
+        return self._scorer or default_scorer()
+
+    @property
+    def index(self) -> CorpusIndex:
+        if self._index is None:
+            self.refresh()
+        else:
+            self._refresh_if_corpus_changed()
+        return self._index
+
+    def refresh(self, progress: bool = False) -> CorpusIndex:
+        """Load the index, updating it from the corpus if documents or settings changed."""
+        with self._lock:
+            signature = corpus_signature(self.settings.corpus_dir)
+            self._index = open_index(self.settings, self.embedder, progress=progress)
+            self._signature, self._checked_at = signature, time.monotonic()
+            return self._index
+
+    def _refresh_if_corpus_changed(self) -> None:
+        # Users drop files into corpus/ while the app runs; a stat per file, at most once a second, notices.
+        if time.monotonic() - self._checked_at < 1.0:
+            return
+        self._checked_at = time.monotonic()
+        if corpus_signature(self.settings.corpus_dir) != self._signature:
+            self.refresh()
+
+    # ------------------------------------------------------------------------------------------ asking
+
+    def ask(self, question: str, history: list | None = None, **overrides) -> Answer:
+        started = time.perf_counter()
+        unknown = set(overrides) - QUERY_SETTINGS
+        if unknown:
+            raise QAError(f"Per-question settings are {sorted(QUERY_SETTINGS)}; "
+                          f"{sorted(unknown)} need an Engine built with them.")
+        settings = self.settings.replace(**overrides) if overrides else self.settings
+        question = self._validate(question, settings)
+        timings = {}
+        index = self.index
+        timings["index"] = _ms(started)
+
+        t = time.perf_counter()
+        resolved = resolve_followup(question, history)
+        info = analyse_question(resolved)
+        query_vector = self.embedder.encode_query(resolved)
+        timings["embed"] = _ms(t)
+
+        t = time.perf_counter()
+        passages = retrieve(index, query_vector, terms(resolved), settings.top_k, settings.fusion_depth,
+                            settings.rrf_k)
+        timings["retrieve"] = _ms(t)
+
+        t = time.perf_counter()
+        scorer = self.scorer
+        reading = read(info, passages, index, query_vector, scorer)
+        threshold = scorer.threshold if settings.abstain_threshold is None else settings.abstain_threshold
+        abstained = reading.answerability < threshold or not reading.sentence_ids
+        chosen = [] if abstained else select_answer_sentences(info, reading, index, settings.max_answer_sentences)
+        timings["read"] = _ms(t)
+
+        t = time.perf_counter()
+        scores = dict(zip(reading.sentence_ids, reading.probabilities))
+        if abstained:
+            text, citations, short = abstention_text(passages), [], None
+        else:
+            text, citations, short = cite(chosen, index, info, scores)
+        timings["cite"] = _ms(t)
+        timings["total"] = _ms(started)
+        return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=passages,
+                      timings=timings, answerability=reading.answerability, short_answer=short,
+                      resolved_question=resolved if resolved != question else None)
+
+    @staticmethod
+    def _validate(question, settings: Settings) -> str:
+        if not isinstance(question, str):
+            raise EmptyQuestionError(f"The question must be text, not {type(question).__name__}.")
+        question = " ".join(_CONTROL.sub(" ", question).split())
+        if not question:
+            raise EmptyQuestionError("The question is empty: type what you want to know about the record.")
+        if len(question) > settings.max_question_chars:
+            raise QuestionTooLongError(f"The question is {len(question):,} characters; the limit is "
+                                       f"{settings.max_question_chars:,}. Ask about one thing at a time.")
+        return question
+
+    # ------------------------------------------------------------------------------------------ the record
+
+    def documents(self) -> list[dict]:
+        """The documents in the record, as indexed, and any files that could not be read."""
+        index = self.index
+        docs = [{"doc_id": d, "title": info["title"], "chars": info["chars"], "sentences": info["sentences"],
+                 "indexed_at": index.manifest["created"], "status": "indexed"}
+                for d, info in index.manifest["documents"].items()]
+        docs += [{"doc_id": d, "title": "", "chars": 0, "sentences": 0, "indexed_at": index.manifest["created"],
+                  "status": info["error"]} for d, info in index.manifest.get("skipped", {}).items()]
+        return docs
+
+    def document_text(self, doc_id: str) -> str:
+        try:
+            return self.index.documents[doc_id].text
+        except KeyError:
+            raise UnknownDocumentError(f"No document '{doc_id}' in the record.") from None
+
+    def add_document(self, filename: str, data: bytes, overwrite: bool = False) -> str:
+        """Check a new document (name, size, readable content), write it atomically into the corpus and index
+        it. Returns its doc_id. Nothing is written when the document is rejected."""
+        name = check_upload_name(filename)
+        if len(data) > self.settings.max_document_bytes:
+            raise QAError(f"{name}: {len(data):,} bytes is over the {self.settings.max_document_bytes:,}-byte "
+                          "document limit.")
+        parse_document(data, name, Path(name).suffix)  # raises UnreadableDocumentError with the reason
+        corpus = Path(self.settings.corpus_dir)
+        corpus.mkdir(parents=True, exist_ok=True)
+        target = corpus / name
+        with self._lock:
+            if target.exists() and not overwrite:
+                raise DocumentExistsError(f"{name} is already in the record; remove it first or replace it.")
+            tmp = corpus / f".upload-{uuid.uuid4().hex}"
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            self.refresh()
+        return name
+
+    def remove_document(self, doc_id: str) -> None:
+        corpus = Path(self.settings.corpus_dir).resolve()
+        path = (corpus / doc_id).resolve()
+        if corpus not in path.parents or not path.is_file():
+            raise UnknownDocumentError(f"No document '{doc_id}' in the record.")
+        with self._lock:
+            path.unlink()
+            self.refresh()
+
+
+def check_upload_name(filename: str) -> str:
+    name = str(filename or "").strip()
+    if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
+        raise QAError(f"'{filename}' is not a plain file name: path parts are not allowed.")
+    if name.startswith(".") or not _SAFE_NAME.match(name) or len(name) > 200:
+        raise QAError(f"'{filename}' is not an acceptable file name: use letters, digits, spaces, '.', '-', '_'.")
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise QAError(f"'{filename}': unsupported type. Supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
+    return name
+
+
+def abstention_text(passages) -> str:
+    text = "The record does not say."
+    if passages:
+        text += " The closest passages are listed as related reading; none of them answers the question."
+    return text
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000.0

@@ -1,0 +1,41 @@
+"""Errors a person can act on. Everything the library raises on bad input is a `QAError`."""
+
+
+class QAError(Exception):
+    """Base class: the message says what went wrong and what to do about it."""
+
+
+class EmptyQuestionError(QAError):
+    pass
+
+
+class QuestionTooLongError(QAError):
+    pass
+
+
+class EmptyCorpusError(QAError):
+    pass
+
+
+class UnreadableDocumentError(QAError):
+    pass
+
+
+class DocumentTooLargeError(UnreadableDocumentError):
+    pass
+
+
+class UnsupportedDocumentError(UnreadableDocumentError):
+    pass
+
+
+class IndexCorruptError(QAError):
+    pass
+
+
+class ModelLoadError(QAError):
+    pass
+
+
+class UnknownDocumentError(QAError):
+    pass

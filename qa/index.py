@@ -1,0 +1,372 @@
+"""Index: documents -> sentences and chunks -> embeddings -> FAISS + BM25, stored under `index/`.
+
+Layout: `index/CURRENT` names the live version folder `index/v-<id>/`, which holds `manifest.json` (format,
+model, settings, per-document hashes, per-file checksums), `documents.json`, `chunks.json`, the vectors, the
+FAISS index and two BM25 indexes (chunks and sentences). A build writes a new folder, fsyncs it and then
+replaces CURRENT atomically, under a file lock: a crash at any moment leaves the previous version loadable.
+Unchanged documents (same bytes, same settings) reuse their stored embeddings, so adding one document embeds
+only that document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_sentences
+from .documents import doc_id_for, list_corpus_files, load_document
+from .errors import EmptyCorpusError, IndexCorruptError, QAError, UnreadableDocumentError
+from .schema import Chunk, Document, Sentence
+from .settings import Settings
+from .text import term_lists
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
+
+
+@dataclass
+class CorpusIndex:
+    manifest: dict
+    documents: dict[str, Document]
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    faiss_index: object
+    chunk_bm25: object
+    sentence_bm25: object
+    sentence_chunk: np.ndarray = field(default=None)  # first chunk that holds each sentence
+    path: Path | None = None
+
+    def __post_init__(self):
+        if self.sentence_chunk is None:
+            first = np.full(len(self.sentences), -1, dtype=np.int64)
+            for chunk in reversed(self.chunks):
+                first[list(chunk.sentence_ids)] = chunk.chunk_id
+            self.sentence_chunk = first
+
+    @property
+    def problems(self) -> list[str]:
+        return self.manifest.get("problems", [])
+
+
+# ---------------------------------------------------------------------------------------------- corpus state
+
+def corpus_signature(corpus_dir: Path) -> dict[str, tuple[int, int]]:
+    """Cheap change detection: (size, mtime_ns) of each corpus file."""
+    sig = {}
+    for path in list_corpus_files(corpus_dir):
+        st = path.stat()
+        sig[doc_id_for(path, corpus_dir)] = (st.st_size, st.st_mtime_ns)
+    return sig
+
+
+def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    return {doc_id_for(p, corpus_dir): _sha256_file(p) for p in list_corpus_files(corpus_dir)}
+
+
+def is_stale(index: CorpusIndex, settings: Settings, corpus_dir: Path) -> str | None:
+    """Why the index no longer matches the corpus and settings, or None when it does."""
+    m = index.manifest
+    if m.get("format_version") != FORMAT_VERSION:
+        return "index format changed"
+    if m.get("settings") != settings.index_settings():
+        return "index settings changed"
+    hashes = corpus_hashes(corpus_dir)
+    indexed = {d: info["sha256"] for d, info in m["documents"].items()}
+    indexed.update({d: info["sha256"] for d, info in m.get("skipped", {}).items()})
+    if hashes != indexed:
+        added, removed = set(hashes) - set(indexed), set(indexed) - set(hashes)
+        changed = {d for d in set(hashes) & set(indexed) if hashes[d] != indexed[d]}
+        return f"corpus changed ({len(added)} added, {len(removed)} removed, {len(changed)} modified)"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- build
+
+def build_index(settings: Settings, embedder, previous: CorpusIndex | None = None,
+                progress: bool = False) -> CorpusIndex:
+    """Read the corpus, embed what changed, and atomically publish a new index version."""
+    corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock
+
+    with FileLock(str(index_dir / ".lock"), timeout=600):
+        return _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
+
+
+def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir) -> CorpusIndex:
+    started = time.perf_counter()
+    files = list_corpus_files(corpus_dir)
+    reusable = previous if previous is not None and previous.manifest.get("settings") == settings.index_settings() \
+        and previous.manifest.get("format_version") == FORMAT_VERSION else None
+
+    documents, problems, skipped = [], [], {}
+    reused_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for path in files:
+        doc_id = doc_id_for(path, corpus_dir)
+        sha = _sha256_file(path)
+        old = reusable.documents.get(doc_id) if reusable else None
+        if old is not None and old.sha256 == sha:
+            documents.append(old)
+            reused_vectors[doc_id] = _doc_vectors(reusable, doc_id)
+            continue
+        try:
+            doc = load_document(path, corpus_dir, settings.max_document_bytes)
+        except UnreadableDocumentError as exc:
+            log.warning("skipping %s", exc)
+            problems.append(str(exc))
+            skipped[doc_id] = {"sha256": sha, "error": str(exc)}
+            continue
+        documents.append(doc)
+    if not documents:
+        detail = f" Problems: {'; '.join(problems)}" if problems else ""
+        raise EmptyCorpusError(
+            f"No readable documents in {corpus_dir} (supported: .txt .md .html .pdf).{detail}")
+
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
+    doc_ranges = {}
+    for doc in documents:
+        s0, c0 = len(sentences), len(chunks)
+        chunks.extend(chunk_sentences(doc, s0, c0, settings.chunk_words, settings.chunk_overlap_sentences))
+        sentences.extend(doc.sentences)
+        doc_ranges[doc.doc_id] = (s0, len(sentences), c0, len(chunks))
+
+    dim = embedder.dimension
+    chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+    sentence_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
+    todo_chunks, todo_sentences = [], []
+    for doc in documents:
+        s0, s1, c0, c1 = doc_ranges[doc.doc_id]
+        if doc.doc_id in reused_vectors:
+            old_c, old_s = reused_vectors[doc.doc_id]
+            chunk_vectors[c0:c1], sentence_vectors[s0:s1] = old_c, old_s
+        else:
+            todo_chunks.extend(range(c0, c1))
+            todo_sentences.extend(range(s0, s1))
+    embed_started = time.perf_counter()
+    if todo_chunks:
+        chunk_vectors[todo_chunks] = embedder.encode([chunks[i].text for i in todo_chunks], show_progress=progress)
+    if todo_sentences:
+        sentence_vectors[todo_sentences] = embedder.encode([sentences[i].text for i in todo_sentences],
+                                                           show_progress=progress)
+    embed_seconds = time.perf_counter() - embed_started
+
+    faiss_index = make_faiss_index(chunk_vectors)
+    chunk_bm25 = _bm25([c.text for c in chunks])
+    sentence_bm25 = _bm25([s.text for s in sentences])
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": settings.index_settings(),
+        "model": embedder.model_name,
+        "dimension": dim,
+        "faiss_type": type(faiss_index).__name__,
+        "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
+        "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chars": len(d.text),
+                                 "sentences": len(d.sentences), "range": doc_ranges[d.doc_id]} for d in documents},
+        "skipped": skipped,
+        "problems": problems,
+        "build": {"seconds": None, "embedded_chunks": len(todo_chunks), "embedded_sentences": len(todo_sentences),
+                  "embed_seconds": round(embed_seconds, 3)},
+    }
+    index = CorpusIndex(manifest, {d.doc_id: d for d in documents}, sentences, chunks, chunk_vectors,
+                        sentence_vectors, faiss_index, chunk_bm25, sentence_bm25)
+    manifest["build"]["seconds"] = round(time.perf_counter() - started, 3)
+    index.path = _publish(index, index_dir)
+    log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])
+    return index
+
+
+def _doc_vectors(index: CorpusIndex, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
+    s0, s1, c0, c1 = index.manifest["documents"][doc_id]["range"]
+    return index.chunk_vectors[c0:c1], index.sentence_vectors[s0:s1]
+
+
+def make_faiss_index(vectors: np.ndarray):
+    """Exact inner-product search for small corpora, HNSW beyond HNSW_MIN_VECTORS (see README, Scale)."""
+    import faiss
+
+    n, dim = vectors.shape
+    if n >= HNSW_MIN_VECTORS:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if n:
+        index.add(vectors)
+    return index
+
+
+def _bm25(texts: list[str]):
+    import bm25s
+
+    retriever = bm25s.BM25()
+    # An empty token list would make bm25s drop the row and shift every id after it.
+    retriever.index([t or [""] for t in term_lists(texts)], show_progress=False)
+    return retriever
+
+
+# ---------------------------------------------------------------------------------------------- write
+
+def _publish(index: CorpusIndex, index_dir: Path) -> Path:
+    import faiss
+
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        _write_json(tmp / "documents.json", [_document_record(d) for d in index.documents.values()])
+        _write_json(tmp / "chunks.json", [[c.doc_id, c.start, c.end, list(c.sentence_ids)] for c in index.chunks])
+        np.save(tmp / "chunk_vectors.npy", index.chunk_vectors)
+        np.save(tmp / "sentence_vectors.npy", index.sentence_vectors)
+        faiss.write_index(index.faiss_index, str(tmp / "chunks.faiss"))
+        index.chunk_bm25.save(str(tmp / "chunk_bm25"), show_progress=False)
+        index.sentence_bm25.save(str(tmp / "sentence_bm25"), show_progress=False)
+        index.manifest["files"] = {p.relative_to(tmp).as_posix(): _sha256_file(p)
+                                   for p in sorted(tmp.rglob("*")) if p.is_file()}
+        _write_json(tmp / "manifest.json", index.manifest)
+        for p in tmp.rglob("*"):
+            if p.is_file():
+                _fsync(p)
+        version = index_dir / f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        os.rename(tmp, version)
+        _fsync_dir(index_dir)
+        _atomic_write_text(index_dir / "CURRENT", version.name + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for old in index_dir.glob("v-*"):
+        if old != version:
+            shutil.rmtree(old, ignore_errors=True)
+    for stray in index_dir.glob(".tmp-*"):  # left by a build that was killed
+        shutil.rmtree(stray, ignore_errors=True)
+    return version
+
+
+def _document_record(doc: Document) -> dict:
+    return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
+            "paragraphs": doc.paragraphs, "pages": doc.pages,
+            "sentences": [[s.start, s.end, s.paragraph, s.page] for s in doc.sentences]}
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync(path)
+    except OSError:  # some filesystems refuse fsync on directories; the rename is still atomic
+        pass
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- read
+
+def load_index(index_dir: Path) -> CorpusIndex | None:
+    """The published index, None when there is none yet; IndexCorruptError when it fails its checksums."""
+    index_dir = Path(index_dir)
+    current = index_dir / "CURRENT"
+    if not current.exists():
+        return None
+    version = index_dir / current.read_text(encoding="utf-8").strip()
+    try:
+        return _load_version(version)
+    except IndexCorruptError:
+        raise
+    except Exception as exc:  # json, numpy, faiss and bm25s each fail in their own way on damaged files
+        raise IndexCorruptError(f"Index at {version} cannot be read ({type(exc).__name__}: {exc}).") from exc
+
+
+def _load_version(version: Path) -> CorpusIndex:
+    import bm25s
+    import faiss
+
+    if not version.is_dir() or version.name.startswith(".") or version.parent.resolve() != version.resolve().parent:
+        raise IndexCorruptError(f"Index version {version.name} named by CURRENT is missing.")
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name, digest in manifest.get("files", {}).items():
+        path = version / name
+        if not path.is_file() or _sha256_file(path) != digest:
+            raise IndexCorruptError(f"Index file {path} is missing or fails its checksum.")
+    if not manifest.get("files"):
+        raise IndexCorruptError(f"Index manifest {version / 'manifest.json'} lists no files.")
+    documents = {}
+    sentences: list[Sentence] = []
+    for rec in json.loads((version / "documents.json").read_text(encoding="utf-8")):
+        text, doc_id = rec["text"], rec["doc_id"]
+        doc_sentences = [Sentence(doc_id, i, s, e, p, pg, text[s:e]) for i, (s, e, p, pg) in enumerate(rec["sentences"])]
+        documents[doc_id] = Document(doc_id, rec["title"], text, rec["sha256"], doc_sentences,
+                                     [tuple(p) for p in rec["paragraphs"]],
+                                     [tuple(p) for p in rec["pages"]] if rec["pages"] else None)
+        sentences.extend(doc_sentences)
+    chunks = [Chunk(i, d, s, e, tuple(ids), documents[d].text[s:e])
+              for i, (d, s, e, ids) in enumerate(json.loads((version / "chunks.json").read_text(encoding="utf-8")))]
+    chunk_vectors = np.load(version / "chunk_vectors.npy")
+    sentence_vectors = np.load(version / "sentence_vectors.npy")
+    faiss_index = faiss.read_index(str(version / "chunks.faiss"))
+    chunk_bm25 = bm25s.BM25.load(str(version / "chunk_bm25"), show_progress=False, verbosity=0)
+    sentence_bm25 = bm25s.BM25.load(str(version / "sentence_bm25"), show_progress=False, verbosity=0)
+    if faiss_index.ntotal != len(chunks) or len(chunk_vectors) != len(chunks) or len(sentence_vectors) != len(sentences):
+        raise IndexCorruptError(f"Index at {version} is inconsistent (vector and chunk counts differ).")
+    return CorpusIndex(manifest, documents, sentences, chunks, chunk_vectors, sentence_vectors, faiss_index,
+                       chunk_bm25, sentence_bm25, path=version)
+
+
+def open_index(settings: Settings, embedder, progress: bool = False) -> CorpusIndex:
+    """The index for settings.corpus_dir: loaded, refreshed if stale, rebuilt if missing or corrupt."""
+    try:
+        index = load_index(settings.index_dir)
+    except IndexCorruptError as exc:
+        log.warning("%s Rebuilding from the corpus.", exc)
+        index = None
+    if index is not None:
+        reason = is_stale(index, settings, Path(settings.corpus_dir))
+        if reason is None:
+            return index
+        log.info("index is stale: %s; updating", reason)
+    try:
+        return build_index(settings, embedder, previous=index, progress=progress)
+    except QAError:
+        raise
+    except OSError as exc:
+        raise IndexCorruptError(f"Could not write the index to {settings.index_dir}: {exc}") from exc

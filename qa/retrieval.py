@@ -1,0 +1,56 @@
+"""Retrieve: dense (FAISS) and lexical (BM25) rankings of chunks, fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .index import CorpusIndex
+from .schema import Passage
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
+    """Cormack et al. (2009): score(d) = sum over rankings of 1 / (k + rank), rank starting at 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def dense_ranking(index: CorpusIndex, query_vector: np.ndarray, depth: int) -> tuple[list[int], dict[int, float]]:
+    depth = min(depth, index.faiss_index.ntotal)
+    if depth == 0:
+        return [], {}
+    scores, ids = index.faiss_index.search(query_vector.reshape(1, -1), depth)
+    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    return [i for i, _ in pairs], dict(pairs)
+
+
+def bm25_scores(bm25, query_terms: list[str]) -> np.ndarray:
+    known = [t for t in query_terms if t in bm25.vocab_dict]
+    if not known:
+        return np.zeros(bm25.scores["num_docs"], dtype=np.float32)
+    return bm25.get_scores(known)
+
+
+def top_indices(scores: np.ndarray, depth: int) -> list[int]:
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
+    return sorted(positive.tolist(), key=lambda i: (-scores[i], i))
+
+
+def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str], top_k: int = 5,
+             depth: int = 30, rrf_k: int = 60) -> list[Passage]:
+    dense_ids, dense = dense_ranking(index, query_vector, depth)
+    lexical = bm25_scores(index.chunk_bm25, query_terms)
+    lexical_ids = top_indices(lexical, depth)
+    fused = reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k)[:top_k]
+    passages = []
+    for rank, (chunk_id, score) in enumerate(fused):
+        chunk = index.chunks[chunk_id]
+        dense_score = dense.get(chunk_id)
+        if dense_score is None:
+            dense_score = float(index.chunk_vectors[chunk_id] @ query_vector)
+        passages.append(Passage(chunk, score, rank, dense_score, float(lexical[chunk_id])))
+    return passages

@@ -1,0 +1,95 @@
+"""The small typed records that flow between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Sentence:
+    doc_id: str
+    index: int  # position within its document
+    start: int  # character offsets into Document.text
+    end: int
+    paragraph: int
+    page: int | None
+    text: str
+
+
+@dataclass
+class Document:
+    doc_id: str  # path relative to the corpus directory, with forward slashes
+    title: str
+    text: str
+    sha256: str
+    sentences: list[Sentence]
+    paragraphs: list[tuple[int, int]]  # (start, end) character spans
+    pages: list[tuple[int, int]] | None = None  # PDF only: character span of each page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: int  # row in the vector index
+    doc_id: str
+    start: int
+    end: int
+    sentence_ids: tuple[int, ...]  # rows in the corpus-wide sentence table
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the evidence for retrieving it."""
+
+    chunk: Chunk
+    score: float  # reciprocal-rank-fusion score
+    rank: int
+    dense_score: float
+    bm25_score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int  # the n of "[n]" in Answer.text
+    doc_id: str
+    title: str
+    start: int  # document_text(doc_id)[start:end] == quote
+    end: int
+    quote: str
+    paragraph: int
+    page: int | None = None
+    score: float = 0.0
+    # The short answer inside the quote (e.g. a name or a date), as document offsets, when the question asks for one.
+    span_start: int | None = None
+    span_end: int | None = None
+    span_text: str | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    answerability: float = 0.0  # the scorer's probability that the record answers the question
+    short_answer: str | None = None
+    resolved_question: str | None = None  # the question after follow-up resolution, when it changed
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "short_answer": self.short_answer,
+            "answerability": round(self.answerability, 4),
+            "resolved_question": self.resolved_question,
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [
+                {"doc_id": p.chunk.doc_id, "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
+                 "score": p.score, "rank": p.rank, "dense_score": p.dense_score, "bm25_score": p.bm25_score}
+                for p in self.passages
+            ],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
