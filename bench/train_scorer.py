@@ -46,12 +46,12 @@ def article_candidates(article, workdir: Path, questions, settings_overrides=Non
     return out
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, names, c: float = 1.0) -> LinearModel:
+def fit_linear(x: np.ndarray, y: np.ndarray, names, c: float = 1.0, class_weight=None) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=c, max_iter=2000, class_weight=class_weight).fit((x - mean) / scale, y)
     return LinearModel(tuple(names), mean.astype(np.float32), scale.astype(np.float32),
                        model.coef_[0].astype(np.float32), float(model.intercept_[0]))
 
@@ -59,10 +59,13 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names, c: float = 1.0) -> LinearMod
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=SCORER_PATH)
+    parser.add_argument("--answerable-abstain", type=float, default=0.10,
+                        help="share of answerable training questions allowed to abstain (sets the threshold)")
+    parser.add_argument("--cache", type=Path, help="keep per-article indexes here between runs")
     args = parser.parse_args(argv)
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+        tmp = args.cache or Path(tmp)
         xs, ys = [], []
         for article in load_articles(SQUAD_V1, titles=SCORER_TRAIN):
             for q, info, cands, labels in article_candidates(article, tmp / article.title, article.questions):
@@ -88,18 +91,21 @@ def main(argv=None) -> None:
                 ax.append(answerability_features(info, cands, logits))
                 ay.append(0 if q.impossible else 1)
         ax, ay = np.stack(ax), np.array(ay)
-        answer_model = fit_linear(ax, ay, ANSWERABILITY_FEATURES)
+        answer_model = fit_linear(ax, ay, ANSWERABILITY_FEATURES, class_weight="balanced")
         probs = 1 / (1 + np.exp(-answer_model.logits(ax)))
-        grid = np.linspace(0.05, 0.95, 91)
-        accuracy = [((probs >= t) == ay).mean() for t in grid]
-        threshold = float(grid[int(np.argmax(accuracy))])
-        print(f"answerability: {len(ay)} questions ({(ay == 0).mean():.3f} unanswerable); "
-              f"threshold {threshold:.2f}, training accuracy {max(accuracy):.3f}")
+        # SQuAD v2's unanswerable questions are written to look answerable; a threshold that catches most of
+        # them would refuse most real questions. We keep abstention on answerable questions near
+        # ANSWERABLE_ABSTAIN_TARGET and let the citation carry the rest: a reader can check it.
+        threshold = float(np.quantile(probs[ay == 1], args.answerable_abstain))
+        caught = (probs[ay == 0] < threshold).mean()
+        print(f"answerability: {len(ay)} questions ({(ay == 0).mean():.3f} unanswerable); threshold "
+              f"{threshold:.3f} abstains on {args.answerable_abstain:.0%} of answerable, {caught:.1%} of unanswerable")
         for name, w in sorted(zip(ANSWERABILITY_FEATURES, answer_model.weights), key=lambda p: -abs(p[1])):
             print(f"  {name:28s} {w:+.3f}")
     Scorer(sentence_model, answer_model, threshold).save(args.out, extra={
         "trained_on": {"sentence": list(SCORER_TRAIN), "answerable": list(ANSWERABILITY_TRAIN),
-                       "off_topic_questions": len(OFF_TOPIC)}})
+                       "off_topic_questions": len(OFF_TOPIC)},
+        "answerable_abstain_target": args.answerable_abstain})
     print(f"wrote {args.out} in {time.time() - started:.0f}s")
 
 

@@ -115,7 +115,8 @@ def typed_spans(answer_type: str, text: str, question: QuestionInfo) -> list[tup
             while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _MONTHS):
                 start = text.index(parts[1], start + len(parts[0])) if len(parts) > 1 else end
                 parts = parts[1:]
-            if parts:
+            # A lone capitalised opener ("However, ...") is a discourse word, not a name.
+            if parts and not (start == 0 and len(parts) == 1 and text[end:end + 1] == ","):
                 spans.append((start, end))
     elif answer_type == "REASON":
         spans = [(m.start(), len(text.rstrip(". "))) for m in _REASON_RE.finditer(text)][:1]
@@ -139,6 +140,10 @@ def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | No
         return None
     anchors = [m.start() for m in re.finditer(r"[^\W_]+", text) if terms(m.group(0))
                and terms(m.group(0))[0] in question.terms]
+    if question.answer_type == "LOCATION":
+        # Places follow their prepositions: prefer "in Ukraine" over a name elsewhere in the sentence.
+        placed = [sp for sp in spans if re.search(r"\b(in|at|from|near|to|across)\s+(the\s+)?$", text[:sp[0]])]
+        spans = placed or spans
     if not anchors:
         return spans[0]
 
@@ -168,16 +173,25 @@ def _sentence_words(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
 
-def term_idf(index: CorpusIndex, query_terms) -> dict[str, float]:
+def term_idf(index: CorpusIndex, query_terms) -> tuple[dict[str, float], frozenset[str]]:
+    """IDF over the record's sentences, and the terms that no sentence of the record contains."""
     bm25 = index.sentence_bm25
     n = bm25.scores["num_docs"]
     indptr = bm25.scores["indptr"]
-    idf = {}
+    idf, unknown = {}, set()
     for t in dict.fromkeys(query_terms):
         tid = bm25.vocab_dict.get(t)
         df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
         idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return idf
+        if df == 0:
+            unknown.add(t)
+    return idf, frozenset(unknown)
+
+
+def is_headline(index: CorpusIndex, sentence_id: int) -> bool:
+    s = index.sentences[sentence_id]
+    return s.index == 0 and s.paragraph == 0 and s.text == index.documents[s.doc_id].title and (
+        len(index.documents[s.doc_id].sentences) > 1)
 
 
 @dataclass
@@ -187,6 +201,7 @@ class Candidates:
     features: np.ndarray  # rows in sentence_ids order, columns in FEATURES order
     idf: dict[str, float]
     context_terms: frozenset[str]  # every term of the retrieved passages
+    unknown: frozenset[str] = frozenset()  # question terms that occur nowhere in the record
 
 
 def candidate_features(question: QuestionInfo, passages: list[Passage], index: CorpusIndex,
@@ -194,6 +209,8 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
     ids, rank_of, dense_passage = [], {}, {}
     for p in passages:
         for sid in p.chunk.sentence_ids:
+            if is_headline(index, sid):
+                continue  # a headline summarises; the sentences of the body are the evidence to cite
             if sid not in rank_of:
                 ids.append(sid)
                 rank_of[sid] = p.rank
@@ -213,7 +230,7 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
     flat_nb = sorted({n for nbs in neighbours for n in nbs})
     nb_dense = dict(zip(flat_nb, (index.sentence_vectors[flat_nb] @ query_vector).tolist())) if flat_nb else {}
     bm25 = bm25_scores(index.sentence_bm25, list(question.terms))[ids]
-    idf = term_idf(index, question.terms)
+    idf, unknown = term_idf(index, question.terms)
     total_idf = sum(idf.values()) or 1.0
     q_bigrams = set(zip(question.terms, question.terms[1:]))
 
@@ -258,13 +275,13 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
     top_bm25 = float(bm25.max())
     x[:, col["bm25_rel"]] = bm25 / top_bm25 if top_bm25 > 0 else 0.0
     x[:, col["coverage_gap"]] = x[:, col["coverage"]] - max(covs)
-    return Candidates(ids, [rank_of[s] for s in ids], x, idf, frozenset(context_terms))
+    return Candidates(ids, [rank_of[s] for s in ids], x, idf, frozenset(context_terms), unknown)
 
 
 ANSWERABILITY_FEATURES = (
     "top_logit", "top_probability", "margin", "top_dense", "top_coverage", "top_coverage_context", "top_bigram",
     "top_proper_found", "typed_missing", "passage_dense", "terms_missing_from_passages", "rarest_missing_idf",
-    "question_terms",
+    "question_terms", "terms_unknown_to_record",
 )
 
 
@@ -282,6 +299,7 @@ def answerability_features(question: QuestionInfo, candidates: Candidates, logit
         x[top, col["typed_missing"]], x[:, col["dense_passage"]].max(),
         sum(candidates.idf[t] for t in missing) / total_idf, max((candidates.idf[t] for t in missing), default=0.0),
         math.log1p(len(candidates.idf)),
+        sum(candidates.idf[t] for t in candidates.unknown) / total_idf,
     ], dtype=np.float32)
 
 

@@ -27,7 +27,7 @@ from .documents import doc_id_for, list_corpus_files, load_document
 from .errors import EmptyCorpusError, IndexCorruptError, QAError, UnreadableDocumentError
 from .schema import Chunk, Document, Sentence
 from .settings import Settings
-from .text import term_lists
+from .text import TOKENIZER_VERSION, term_lists
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def is_stale(index: CorpusIndex, settings: Settings, corpus_dir: Path) -> str | 
         return "index format changed"
     if m.get("settings") != settings.index_settings():
         return "index settings changed"
+    if m.get("tokenizer") != TOKENIZER_VERSION:
+        return "tokeniser changed"
     hashes = corpus_hashes(corpus_dir)
     indexed = {d: info["sha256"] for d, info in m["documents"].items()}
     indexed.update({d: info["sha256"] for d, info in m.get("skipped", {}).items()})
@@ -110,7 +112,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     started = time.perf_counter()
     files = list_corpus_files(corpus_dir)
     reusable = previous if previous is not None and previous.manifest.get("settings") == settings.index_settings() \
-        and previous.manifest.get("format_version") == FORMAT_VERSION else None
+        and previous.manifest.get("format_version") == FORMAT_VERSION else None  # embeddings survive a tokeniser change
 
     documents, problems, skipped = [], [], {}
     reused_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -171,6 +173,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
         "format_version": FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "settings": settings.index_settings(),
+        "tokenizer": TOKENIZER_VERSION,
         "model": embedder.model_name,
         "dimension": dim,
         "faiss_type": type(faiss_index).__name__,

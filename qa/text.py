@@ -3,6 +3,7 @@ what the scorer counts as overlap are the same terms. Stemming is Snowball (PySt
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -17,7 +18,12 @@ ourselves out over own same she she's should so some such than that that's the t
 then there there's these they they're this those through to too under until up very was wasn't we were what
 what's when where which while who whom whose why will with would you your yours yourself yourselves
 many much one ones s t name named called kind type year years did does else ever
+happen happened happens occur occurred occurs take place took get got
 """.split())
+
+
+# Changes when tokenisation changes, so that indexes built with the old terms are rebuilt.
+TOKENIZER_VERSION = hashlib.sha1((" ".join(sorted(STOPWORDS)) + WORD.pattern + "snowball-english").encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,99 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from qa import Engine
+from qa.errors import EmptyCorpusError
+from qa.index import build_index, is_stale, load_index, open_index
+from qa.settings import Settings
+
+
+def settings_for(corpus, index_dir, **kw):
+    return Settings(corpus_dir=corpus, index_dir=index_dir, **kw)
+
+
+def test_manifest_and_staleness(seed_corpus, tmp_path):
+    engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
+    index = engine.refresh()
+    m = index.manifest
+    assert m["counts"]["documents"] == 1 and m["dimension"] == 384 and m["files"]
+    s = engine.settings
+    assert is_stale(index, s, seed_corpus) is None
+    assert "settings" in is_stale(index, s.replace(chunk_words=40), seed_corpus)
+    (seed_corpus / "new.txt").write_text("The sheriff spoke on Friday.")
+    assert "1 added" in is_stale(index, s, seed_corpus)
+
+
+def test_adding_a_document_embeds_only_that_document(seed_corpus, tmp_path):
+    engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
+    first = engine.refresh()
+    (seed_corpus / "memo.txt").write_text("Memo\n\nThe set medic arrived at 2 pm. She treated two crew members.")
+    second = engine.refresh()
+    assert second.manifest["counts"]["documents"] == 2
+    assert second.manifest["build"]["embedded_sentences"] == len(second.documents["memo.txt"].sentences)
+    assert second.path != first.path and not first.path.exists()  # old version removed after the swap
+
+
+def test_a_crash_while_writing_leaves_the_previous_index_loadable(seed_corpus, tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    engine = Engine(corpus_dir=seed_corpus, index_dir=index_dir)
+    before = engine.refresh()
+    (seed_corpus / "memo.txt").write_text("The producer resigned in May.")
+    import faiss
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", disk_full)
+    with pytest.raises(Exception):
+        build_index(engine.settings, engine.embedder, previous=before)
+    monkeypatch.undo()
+    survivor = load_index(index_dir)
+    assert survivor.path == before.path and survivor.manifest["counts"]["documents"] == 1
+    assert not list(index_dir.glob(".tmp-*"))
+
+
+def test_a_corrupted_index_file_is_detected_and_rebuilt(seed_corpus, tmp_path, caplog):
+    index_dir = tmp_path / "index"
+    engine = Engine(corpus_dir=seed_corpus, index_dir=index_dir)
+    version = engine.refresh().path
+    vectors = version / "chunk_vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
+    with caplog.at_level("WARNING"):
+        rebuilt = open_index(engine.settings, engine.embedder)
+    assert "checksum" in caplog.text
+    assert rebuilt.path != version and rebuilt.manifest["counts"]["chunks"] > 0
+    assert load_index(index_dir).path == rebuilt.path
+
+
+def test_garbage_current_pointer_is_treated_as_corrupt(seed_corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    engine = Engine(corpus_dir=seed_corpus, index_dir=index_dir)
+    engine.refresh()
+    (index_dir / "CURRENT").write_text("../../etc")
+    rebuilt = open_index(engine.settings, engine.embedder)
+    assert rebuilt.path.parent == index_dir
+
+
+def test_unreadable_documents_are_skipped_and_reported(seed_corpus, tmp_path):
+    (seed_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
+    index = engine.refresh()
+    assert "broken.pdf" in index.manifest["skipped"] and index.problems
+    assert {d["doc_id"]: d["status"] for d in engine.documents()}["rust-case-baldwin-cleared.txt"] == "indexed"
+    assert is_stale(index, engine.settings, seed_corpus) is None  # a skipped file does not force rebuilds
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    engine = Engine(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with pytest.raises(EmptyCorpusError, match="No readable documents"):
+        engine.ask("Who?")
+
+
+def test_indexing_never_modifies_the_corpus(seed_corpus, tmp_path):
+    before = {p.name: p.read_bytes() for p in seed_corpus.iterdir()}
+    Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
+    assert {p.name: p.read_bytes() for p in seed_corpus.iterdir()} == before
