@@ -1,0 +1,67 @@
+"""Speed and golden pass rate on the seed record: fresh process to first answer, index build, warm ask()
+p50/p95 over the golden questions, peak RSS.
+
+    python -m bench.seed
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_ANSWER = """
+import time, sys; t = time.perf_counter()
+from qa import Engine
+e = Engine(corpus_dir=sys.argv[1], index_dir=sys.argv[2]); e.ask("Who are Baldwin's attorneys?")
+print(time.perf_counter() - t)
+"""
+
+
+def main() -> None:
+    import yaml
+
+    from qa import Engine
+    from tests.test_golden import CASES, check_case
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        shutil.copytree(ROOT / "corpus", tmp / "corpus")
+        run = [sys.executable, "-c", FIRST_ANSWER, str(tmp / "corpus"), str(tmp / "index")]
+        cold = float(subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()[-1])
+        warm_start = float(subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()[-1])
+        engine = Engine(corpus_dir=tmp / "corpus", index_dir=tmp / "index2")
+        engine.embedder  # load the model first: the build time is reading, chunking, embedding, writing
+        t = time.perf_counter()
+        engine.refresh()
+        build = time.perf_counter() - t
+        engine.ask("warm up")
+        questions = [c["question"] for c in CASES]
+        first, repeat = [], []
+        for q in questions:
+            first.append(engine.ask(q).timings["total"])
+        for q in questions:
+            repeat.append(engine.ask(q).timings["total"])
+    passed = sum(not check_case(c) for c in CASES)
+    q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]
+    result = {
+        "fresh_process_first_answer_s (builds index)": round(cold, 2),
+        "fresh_process_first_answer_s (index on disk)": round(warm_start, 2),
+        "index_build_s": round(build, 3),
+        "ask_ms_p50": round(q(first, 50), 1), "ask_ms_p95": round(q(first, 95), 1),
+        "ask_ms_p50_repeat_question": round(q(repeat, 50), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "golden_pass": f"{passed}/{len(CASES)}",
+    }
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
