@@ -14,7 +14,7 @@ $(STAMP):
 	rm -f .venv/.installed-* && touch $@
 
 chat: setup
-	$(PY) app.py
+	if [ -f app.py ]; then $(PY) app.py; else $(PY) -m qa chat; fi
 
 test: setup
 	$(PY) -m pytest
