@@ -26,8 +26,6 @@ print(time.perf_counter() - t)
 
 
 def main() -> None:
-    import yaml
-
     from qa import Engine
     from tests.test_golden import CASES, check_case
 

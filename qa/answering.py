@@ -138,8 +138,7 @@ def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | No
     spans = typed_spans(question.answer_type, text, question)
     if not spans:
         return None
-    anchors = [m.start() for m in re.finditer(r"[^\W_]+", text) if terms(m.group(0))
-               and terms(m.group(0))[0] in question.terms]
+    anchors = [m.start() for m in re.finditer(r"[^\W_]+", text) if set(terms(m.group(0))) & set(question.terms)]
     if question.answer_type == "LOCATION":
         # Places follow their prepositions: prefer "in Ukraine" over a name elsewhere in the sentence.
         placed = [sp for sp in spans if re.search(r"\b(in|at|from|near|to|across)\s+(the\s+)?$", text[:sp[0]])]
