@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: setup chat test index bench
+.PHONY: setup browser chat test index bench bench-app
 setup: $(STAMP)
 
 $(STAMP):
@@ -13,10 +13,15 @@ $(STAMP):
 	$(PY) -m pip install -q -e ".[app,test]"
 	rm -f .venv/.installed-* && touch $@
 
-chat: setup
-	if [ -f app.py ]; then $(PY) app.py; else $(PY) -m qa chat; fi
+# Debian's chromium for the browser tests (Playwright's own download cannot reach its host here).
+# Not fatal: without it the browser tests skip with a message and the rest still runs.
+browser:
+	./scripts/install-browser.sh || echo "chromium not installed: tests/test_browser.py will skip"
 
-test: setup
+chat: setup
+	$(PY) app.py
+
+test: setup browser
 	$(PY) -m pytest
 
 index: setup
@@ -24,3 +29,6 @@ index: setup
 
 bench: setup
 	$(PY) -m bench squad
+
+bench-app: setup
+	$(PY) -m bench.load_app
