@@ -87,7 +87,7 @@ def generative_events(q: Query, stream: bool) -> Iterator[Delta | Answer]:
     q.timings["generate"] = (time.perf_counter() - t) * 1000.0
 
     t = time.perf_counter()
-    checked = verify(raw, q.passages, q.index, q.embedder)
+    checked = verify(raw, q.passages, q.index, q.embedder, q.resolved)
     q.timings["verify"] = (time.perf_counter() - t) * 1000.0
     n_claims = len(checked.supported) + len(checked.dropped)
     answerability = len(checked.supported) / n_claims if n_claims else 0.0

@@ -13,7 +13,10 @@ cited by its best-supporting sentence (exact offsets; a sentence of a passage it
 the model put the wrong number on it; otherwise it is dropped and reported in `Answer.dropped`. Sentences of the
 record that address an AI ("ignore previous instructions ...") never count as support, and a claim that is itself
 such an instruction is dropped: the prompt asks the model to treat passages as data, and this is what holds when
-it does not. An answer with no supported claim is an abstention.
+it does not. Two more rules catch what similarity misses: a content word that occurs nowhere in the record (nor in
+the question) counts twice in coverage, as it is likely new information ("acquitted" where the record says
+"convicted"); and a claim negated where its sentence is not, or the reverse ("was not convicted"), is unsupported. An answer with no supported claim is an
+abstention. What this cannot catch: a contradiction in the record's own words (no entailment model ships on PyPI).
 """
 
 from __future__ import annotations
@@ -30,11 +33,15 @@ from .index import CorpusIndex
 from .schema import Passage
 from .text import terms
 
-# Thresholds, set on the seed record's scripted cases (tests/test_generative.py) and a handful of paraphrases:
-# an LLM paraphrase of one record sentence scores similarity 0.6-0.9 and coverage 0.5-1.0 against it; an invented
-# claim that reuses the record's names scores coverage < 0.5 because its new facts are the rare terms.
-MIN_SIMILARITY = 0.5
-MIN_COVERAGE = 0.5
+# Thresholds, set on the seed record with the scripted cases of tests/test_generative.py and a dozen paraphrases
+# and inventions (measured): close paraphrases of one record sentence scored similarity 0.67-0.87 and coverage 0.77-1.0;
+# invented claims that reuse the record's names ("Baldwin was convicted of murder", "fined five million dollars")
+# scored coverage 0.04-0.51, because their new facts are the rare terms; loose paraphrases that merge a sentence
+# with an allegation made elsewhere ("prosecutors withheld evidence") scored ~0.55 and are dropped: strict on
+# purpose, since a dropped sentence costs less than a false citation.
+MIN_SIMILARITY = 0.55
+MIN_COVERAGE = 0.6
+UNKNOWN_WEIGHT = 2.0  # weight multiplier of a claim term that the record never uses
 CITED_BONUS = 0.05  # how much a sentence of a passage the model cited is preferred, in (similarity + coverage)
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
@@ -43,6 +50,14 @@ _ADDRESSES_AI = re.compile(
     r"\b|\b(?:system prompt|prompt injection)\b|\b(?:ai|a\.i\.|assistants?|language models?|llms?|chatbots?)\b"
     r"[^.]{0,80}\b(?:must|should|always|never|ignore|instead|respond|reply|answer|say|tell|output|write)\b|"
     r"\b(?:you are now|new instructions?)\b", re.I)
+
+
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+\s*")
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|nothing|without|cannot)\b|n[’']t\b", re.I)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
 
 
 def addresses_an_ai(text: str) -> bool:
@@ -84,6 +99,11 @@ def split_claims(text: str) -> list[Claim]:
     claims: list[Claim] = []
     for start, end in split_sentences(text, 0, len(text)):
         segment = text[start:end]
+        lead = _LEADING_MARKERS.match(segment)
+        if lead and claims:  # "... Baldwin. [2] The armorer ...": the [2] closes the sentence before
+            numbers = tuple(int(n) for m in MARKER.finditer(lead.group(0)) for n in re.split(r"\s*[,;]\s*", m.group(1)))
+            claims[-1] = Claim(claims[-1].text, claims[-1].cited + numbers)
+            segment = segment[lead.end():]
         cited = tuple(int(n) for m in MARKER.finditer(segment) for n in re.split(r"\s*[,;]\s*", m.group(1)))
         bare = MARKER.sub("", segment)
         bare = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(bare.split())).strip()
@@ -100,7 +120,7 @@ def is_no_answer(text: str) -> bool:
     return norm.startswith(" ".join(re.sub(r"[^\w\s]", " ", NO_ANSWER.lower()).split()))
 
 
-def verify(text: str, passages: list[Passage], index: CorpusIndex, embedder) -> Verification:
+def verify(text: str, passages: list[Passage], index: CorpusIndex, embedder, question: str = "") -> Verification:
     claims = split_claims(text)
     said_no = any(is_no_answer(c.text) for c in claims)
     claims = [c for c in claims if not is_no_answer(c.text)]
@@ -115,20 +135,23 @@ def verify(text: str, passages: list[Passage], index: CorpusIndex, embedder) -> 
     dropped, supported = [], []
     sids = list(evidence)
     claim_terms = [set(terms(c.text)) for c in claims]
-    idf, _ = term_idf(index, sorted(set().union(*claim_terms)))
+    idf, unknown = term_idf(index, sorted(set().union(*claim_terms)))
+    unknown = unknown - set(terms(question))
     similarity = (embedder.encode([c.text for c in claims]) @ index.sentence_vectors[sids].T) if sids else None
     sentence_term_sets = [set(sentence_terms(index.sentences[sid].text)) for sid in sids]
     for i, claim in enumerate(claims):
         if addresses_an_ai(claim.text) or not claim_terms[i] or not sids:
             dropped.append(claim.text)
             continue
-        weights = {t: idf[t] for t in claim_terms[i]}
+        weights = {t: idf[t] * (UNKNOWN_WEIGHT if t in unknown else 1.0) for t in claim_terms[i]}
         total = sum(weights.values()) or 1.0
         best, best_key = None, -np.inf
         for j, sid in enumerate(sids):
             sim = float(similarity[i, j])
             cov = sum(w for t, w in weights.items() if t in sentence_term_sets[j]) / total
             if sim < MIN_SIMILARITY or cov < MIN_COVERAGE:
+                continue
+            if negated(claim.text) != negated(index.sentences[sid].text):
                 continue
             cited_here = bool(evidence[sid] & set(claim.cited))
             key = sim + cov + (CITED_BONUS if cited_here else 0.0)
