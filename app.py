@@ -10,6 +10,7 @@ Everything a document contains is shown escaped: no text from the record is ever
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import ipaddress
 import logging
@@ -447,6 +448,83 @@ def _history_for_engine(history: list) -> list:
     return list(history[-MAX_HISTORY_TURNS:]) if history else []
 
 
+# ---------------------------------------------------------------------------------------------- other answerers
+# With QA_READER=extractive|generative the chat streams the LLM's raw text, then shows the verified answer in its
+# place; when the configured answerer fails (server down, timeout, model missing) the embedded sentence reader
+# answers instead, with a notice saying why.
+
+
+def ask_with_fallback(engine: Engine, question: str, history: list):
+    """`engine.ask_stream` events; if the configured answerer fails, the embedded reader's Answer with a notice."""
+    try:
+        yield from engine.ask_stream(question, history=history)
+        return
+    except (qa.GenerationError, qa.ModelLoadError) as exc:
+        failure = exc
+    except QAError as exc:
+        if engine.settings.reader == "sentence" or isinstance(exc, (qa.EmptyQuestionError, qa.QuestionTooLongError)):
+            raise
+        failure = exc
+    log.warning("the %s answerer failed, answering with the embedded reader: %s", engine.settings.reader, failure)
+    answer = engine.ask(question, history=history, reader="sentence")
+    answer.notice = (f"The {engine.settings.reader} answerer failed, so the embedded sentence reader answered "
+                     f"instead: {failure}")
+    yield answer
+
+
+def streaming_html(raw: str) -> str:
+    """The LLM's text while it streams: escaped, and marked as not yet checked against the record."""
+    return (f'<div class="qa-answer qa-streaming"><div class="qa-text">{esc(raw)}</div>'
+            '<div class="qa-sources-label">Checking every sentence against the record …</div></div>')
+
+
+def answer_extras_html(answer: Answer) -> str:
+    """Generated sentences that verification left out, under the answer."""
+    if not answer.dropped:
+        return ""
+    items = "".join(f"<li>{esc(d)}</li>" for d in answer.dropped)
+    return (f'<details class="qa-dropped"><summary>{len(answer.dropped)} generated sentence(s) left out: not '
+            f"supported by the record</summary><ul>{items}</ul></details>")
+
+
+def streaming_responder(engine: Engine):
+    """A generator version of the chat's respond(), for the non-default answerers."""
+
+    def respond_stream(question, messages, history):
+        messages, history = list(messages or []), list(history or [])
+        question = question if isinstance(question, str) else ""
+        user = {"role": "user", "content": esc(" ".join(question.split()))}
+        answer = None
+        try:
+            raw = ""
+            for event in ask_with_fallback(engine, question, _history_for_engine(history)):
+                if isinstance(event, qa.Delta):
+                    raw += event.text
+                    yield (messages + [user, {"role": "assistant", "content": streaming_html(raw)}], history,
+                           gr.skip(), "", "")
+                else:
+                    answer = event
+            turn = uuid.uuid4().hex[:8]
+            bubble = render_answer(answer, engine, turn) + answer_extras_html(answer)
+            panel = render_sources(answer, engine, turn)
+        except QAError as exc:
+            _warn(str(exc))
+            yield messages, history, gr.skip(), question, message_html(str(exc))
+            return
+        except Exception:
+            log.exception("answering %r", question)
+            _warn(GENERIC_ERROR)
+            yield messages, history, gr.skip(), question, message_html(GENERIC_ERROR)
+            return
+        if answer.notice:
+            _warn(answer.notice)
+        messages += [{"role": "user", "content": esc(answer.question)}, {"role": "assistant", "content": bubble}]
+        history.append(answer)
+        yield messages, history[-MAX_HISTORY_TURNS:], panel, "", message_html(answer.notice or "", "warning")
+
+    return respond_stream
+
+
 def create_app(engine: Engine) -> gr.Blocks:
     """The Gradio Blocks app over `engine`. Serve it with `launch_app` (which adds the styles and scripts)."""
 
@@ -519,12 +597,16 @@ def create_app(engine: Engine) -> gr.Blocks:
                 raise gr.Error("history must be a list of [question, answer] pairs.", print_exception=False)
             turns.append((str(turn[0]), str(turn[1])))
         try:
-            return engine.ask(question, history=turns[-MAX_HISTORY_TURNS:]).to_dict()
+            events = ask_with_fallback(engine, question, turns[-MAX_HISTORY_TURNS:])
+            return [e for e in events if isinstance(e, Answer)][-1].to_dict()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         except Exception:
             log.exception("API ask %r", question)
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
+
+    if engine.settings.reader != "sentence":
+        respond = streaming_responder(engine)  # noqa: F811  streams the LLM's text; falls back on failure
 
     with gr.Blocks(title="Case record Q&A", analytics_enabled=False) as demo:
         history = gr.State([])
@@ -576,7 +658,7 @@ def create_app(engine: Engine) -> gr.Blocks:
         question.submit(respond, [question, chatbot, history], ask_outputs, **ask_opts)
         ask_btn.click(respond, [question, chatbot, history], ask_outputs, **ask_opts)
         for button, text in zip(example_buttons, EXAMPLE_QUESTIONS):
-            button.click(lambda m, h, _q=text: respond(_q, m, h), [chatbot, history], ask_outputs, **ask_opts)
+            button.click(functools.partial(respond, text), [chatbot, history], ask_outputs, **ask_opts)
         new_btn.click(new_chat, None, ask_outputs, api_visibility="private", queue=False)
         chatbot.clear(new_chat, None, ask_outputs, api_visibility="private", queue=False)
 

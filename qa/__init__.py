@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 
 from .engine import DocumentExistsError, Engine
-from .errors import (DocumentTooLargeError, EmptyCorpusError, EmptyQuestionError, IndexCorruptError, ModelLoadError,
-                     QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
+from .errors import (DocumentTooLargeError, EmptyCorpusError, EmptyQuestionError, GenerationError, IndexCorruptError,
+                     ModelLoadError, QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
                      UnsupportedDocumentError)
-from .schema import Answer, Citation, Passage
+from .schema import Answer, Citation, Delta, Passage
 from .settings import Settings
 
-__all__ = ["ask", "document_text", "default_engine", "Engine", "Answer", "Citation", "Passage", "Settings",
+__all__ = ["ask", "ask_stream", "document_text", "Delta", "GenerationError", "default_engine", "Engine", "Answer", "Citation", "Passage", "Settings",
            "QAError", "EmptyQuestionError", "QuestionTooLongError", "EmptyCorpusError", "UnreadableDocumentError",
            "UnsupportedDocumentError", "DocumentTooLargeError", "IndexCorruptError", "ModelLoadError",
            "UnknownDocumentError", "DocumentExistsError"]
@@ -42,6 +42,16 @@ def ask(question: str, history: list | None = None, **overrides) -> Answer:
     query = {k: v for k, v in overrides.items() if k in QUERY_SETTINGS}
     engine = default_engine(**{k: v for k, v in overrides.items() if k not in QUERY_SETTINGS})
     return engine.ask(question, history=history, **query)
+
+
+def ask_stream(question: str, history: list | None = None, **overrides):
+    """`ask` as events: `Delta`s of generated text while an LLM answers (QA_READER=generative), then the verified
+    `Answer`. With the other readers it yields just the `Answer`."""
+    from .engine import QUERY_SETTINGS
+
+    query = {k: v for k, v in overrides.items() if k in QUERY_SETTINGS}
+    engine = default_engine(**{k: v for k, v in overrides.items() if k not in QUERY_SETTINGS})
+    yield from engine.ask_stream(question, history=history, **query)
 
 
 def document_text(doc_id: str) -> str:

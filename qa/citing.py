@@ -33,3 +33,24 @@ def cite(sentence_ids: list[int], index: CorpusIndex, question: QuestionInfo,
                                   score=round(float(scores.get(sid, 0.0)), 4), **span_fields))
         parts.append(with_marker(s.text, number))
     return " ".join(parts), citations, short
+
+
+def cite_claims(claims: list[tuple[str, int, float]], index: CorpusIndex,
+                question: QuestionInfo) -> tuple[str, list[Citation], str | None]:
+    """Answer text from (claim text, supporting sentence id, score) in the claims' own words, each followed by the
+    number of its sentence; citations numbered in order of first appearance, at the sentences' exact offsets."""
+    order = list(dict.fromkeys(sid for _, sid, _ in claims))
+    scores = {}
+    for _, sid, score in claims:
+        scores[sid] = max(score, scores.get(sid, score))
+    _, citations, short = cite(order, index, question, scores)
+    number = {sid: n for n, sid in enumerate(order, 1)}
+    text = " ".join(with_marker(claim, number[sid]) for claim, sid, _ in claims)
+    return text, citations, short
+
+
+def abstention_text(passages) -> str:
+    text = "The record does not say."
+    if passages:
+        text += " The closest passages are listed as related reading; none of them answers the question."
+    return text

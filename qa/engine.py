@@ -8,23 +8,27 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from .answering import Scorer, analyse_question, default_scorer, read, select_answer_sentences
-from .citing import cite
+from .citing import abstention_text, cite
 from .conversation import resolve_followup
 from .documents import SUPPORTED_SUFFIXES, parse_document
 from .embedding import get_embedder
 from .errors import EmptyQuestionError, QAError, QuestionTooLongError, UnknownDocumentError
 from .index import CorpusIndex, corpus_signature, open_index
+from .readers import Query, answer_events
+from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
 from .retrieval import retrieve
-from .schema import Answer
+from .schema import Answer, Delta
 from .settings import Settings
 from .text import terms
 
 log = logging.getLogger(__name__)
 
-QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars"}
+QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
+                  "reader"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
 
@@ -85,27 +89,15 @@ class Engine:
     # ------------------------------------------------------------------------------------------ asking
 
     def ask(self, question: str, history: list | None = None, **overrides) -> Answer:
-        started = time.perf_counter()
-        unknown = set(overrides) - QUERY_SETTINGS
-        if unknown:
-            raise QAError(f"Per-question settings are {sorted(QUERY_SETTINGS)}; "
-                          f"{sorted(unknown)} need an Engine built with them.")
-        settings = self.settings.replace(**overrides) if overrides else self.settings
-        question = self._validate(question, settings)
-        timings = {}
-        index = self.index
-        timings["index"] = _ms(started)
+        q = self._retrieve(question, history, overrides)
+        if q.settings.reader != "sentence":
+            return _final(answer_events(q, stream=False))
+        return self._read_sentences(q)
 
-        t = time.perf_counter()
-        resolved = resolve_followup(question, history)
-        info = analyse_question(resolved)
-        query_vector = self.embedder.encode_query(resolved)
-        timings["embed"] = _ms(t)
-
-        t = time.perf_counter()
-        passages = retrieve(index, query_vector, terms(resolved), settings.top_k, settings.fusion_depth,
-                            settings.rrf_k)
-        timings["retrieve"] = _ms(t)
+    def _read_sentences(self, q: Query) -> Answer:
+        """The embedded reader (QA_READER=sentence): verbatim sentences, scored; abstains below the threshold."""
+        settings, info, index, passages, timings = q.settings, q.info, q.index, q.passages, q.timings
+        query_vector, resolved, started, question = q.query_vector, q.resolved, q.started, q.question
 
         t = time.perf_counter()
         scorer = self.scorer
@@ -126,6 +118,46 @@ class Engine:
         return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=passages,
                       timings=timings, answerability=reading.answerability, short_answer=short,
                       resolved_question=resolved if resolved != question else None)
+
+    def ask_stream(self, question: str, history: list | None = None, **overrides) -> Iterator[Delta | Answer]:
+        """Like `ask`, as events: with the generative reader, `Delta`s of raw generated text as they arrive, then
+        the verified `Answer` (which replaces the raw text); with the other readers, just the `Answer`."""
+        q = self._retrieve(question, history, overrides)
+        if q.settings.reader == "sentence":
+            yield self._read_sentences(q)
+        else:
+            yield from answer_events(q, stream=True)
+
+    def _retrieve(self, question, history, overrides) -> Query:
+        """Validate, resolve the follow-up, embed, retrieve (and rerank, when a reranker is set)."""
+        started = time.perf_counter()
+        unknown = set(overrides) - QUERY_SETTINGS
+        if unknown:
+            raise QAError(f"Per-question settings are {sorted(QUERY_SETTINGS)}; "
+                          f"{sorted(unknown)} need an Engine built with them.")
+        settings = self.settings.replace(**overrides) if overrides else self.settings
+        question = self._validate(question, settings)
+        timings = {}
+        index = self.index
+        timings["index"] = _ms(started)
+
+        t = time.perf_counter()
+        resolved = resolve_followup(question, history)
+        info = analyse_question(resolved)
+        query_vector = self.embedder.encode_query(resolved)
+        timings["embed"] = _ms(t)
+
+        t = time.perf_counter()
+        depth = settings.top_k * CANDIDATES_PER_PASSAGE if settings.reranker_model else settings.top_k
+        passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
+                            settings.rrf_k)
+        timings["retrieve"] = _ms(t)
+        if settings.reranker_model:
+            t = time.perf_counter()
+            passages = get_reranker(settings.reranker_model).rerank(resolved, passages, settings.top_k)
+            timings["rerank"] = _ms(t)
+        return Query(question, resolved, info, passages, index, settings, self.embedder, timings, started,
+                     query_vector)
 
     @staticmethod
     def _validate(question, settings: Settings) -> str:
@@ -204,12 +236,12 @@ def check_upload_name(filename: str) -> str:
     return name
 
 
-def abstention_text(passages) -> str:
-    text = "The record does not say."
-    if passages:
-        text += " The closest passages are listed as related reading; none of them answers the question."
-    return text
-
-
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000.0
+
+
+def _final(events) -> Answer:
+    answer = None
+    for event in events:
+        answer = event
+    return answer

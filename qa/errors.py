@@ -39,3 +39,8 @@ class ModelLoadError(QAError):
 
 class UnknownDocumentError(QAError):
     pass
+
+
+class GenerationError(QAError):
+    """The configured LLM could not produce an answer: unreachable, too slow, or it answered with something that
+    is not a chat completion. The message names the server and the setting to check."""

@@ -46,6 +46,7 @@ class Passage:
     rank: int
     dense_score: float
     bm25_score: float
+    rerank_score: float | None = None  # the cross-encoder's score, when a reranker ordered the passages
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class Answer:
     answerability: float = 0.0  # the scorer's probability that the record answers the question
     short_answer: str | None = None
     resolved_question: str | None = None  # the question after follow-up resolution, when it changed
+    reader: str = "sentence"  # which answerer produced it: sentence, extractive or generative
+    # Generated sentences left out because no passage sentence supports them (generative reader only).
+    dropped: list[str] = field(default_factory=list)
+    # Set when the configured answerer failed and the embedded one answered instead: what happened.
+    notice: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -85,11 +91,23 @@ class Answer:
             "short_answer": self.short_answer,
             "answerability": round(self.answerability, 4),
             "resolved_question": self.resolved_question,
+            "reader": self.reader,
+            "dropped": list(self.dropped),
+            "notice": self.notice,
             "citations": [asdict(c) for c in self.citations],
             "passages": [
                 {"doc_id": p.chunk.doc_id, "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
-                 "score": p.score, "rank": p.rank, "dense_score": p.dense_score, "bm25_score": p.bm25_score}
+                 "score": p.score, "rank": p.rank, "dense_score": p.dense_score, "bm25_score": p.bm25_score,
+                 "rerank_score": p.rerank_score}
                 for p in self.passages
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of generated text, as it streams from the LLM, before verification. `Engine.ask_stream` yields
+    these and then the verified `Answer`, which replaces the raw text."""
+
+    text: str

@@ -10,6 +10,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
+READERS = ("sentence", "extractive", "generative")
+# Optional text settings: an empty environment variable means "not set".
+_OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,27 @@ class Settings:
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
     max_document_bytes: int = 50_000_000
+    # Who answers (README, "Other answerers"): the embedded sentence reader, a transformers question-answering
+    # model (reader_model), or an LLM (llm_base_url: an OpenAI-compatible server; else llm_model: a local path).
+    reader: str = "sentence"
+    reader_model: str | None = None
+    # An optional sentence-transformers CrossEncoder id or path that reorders the retrieved passages.
+    reranker_model: str | None = None
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = dataclasses.field(default=None, repr=False)  # never printed or logged
+    llm_timeout: float = 60.0  # seconds without a byte from the LLM server, and for the whole answer
+    llm_max_tokens: int = 300
+
+    def __post_init__(self):
+        from .errors import QAError
+
+        if self.reader not in READERS:
+            raise QAError(f"Unknown reader '{self.reader}': QA_READER must be one of {', '.join(READERS)}.")
+        if not self.llm_timeout > 0:
+            raise QAError(f"llm_timeout must be a positive number of seconds, not {self.llm_timeout}.")
+        if self.llm_max_tokens < 1:
+            raise QAError(f"llm_max_tokens must be at least 1, not {self.llm_max_tokens}.")
 
     def replace(self, **overrides) -> "Settings":
         unknown = set(overrides) - {f.name for f in fields(self)}
@@ -53,14 +77,29 @@ class Settings:
 
 def _coerce(settings: Settings, name: str, value):
     current = getattr(settings, name)
+    if name in _OPTIONAL_TEXT:
+        return (value.strip() or None) if isinstance(value, str) else value
     if not isinstance(value, str):
         return Path(value) if isinstance(current, Path) else value
     if isinstance(current, Path):
         return Path(value).expanduser()
     if isinstance(current, bool):
         return value.lower() in {"1", "true", "yes", "on"}
-    if isinstance(current, int):
-        return int(value)
+    if name == "reader":
+        return value.strip().lower()
     if name == "abstain_threshold":
         return float(value) if value.strip() else None
+    if isinstance(current, int):
+        return _number(name, value, int)
+    if isinstance(current, float):
+        return _number(name, value, float)
     return value
+
+
+def _number(name: str, value: str, kind: type):
+    try:
+        return kind(value)
+    except ValueError:
+        from .errors import QAError
+
+        raise QAError(f"Setting {name} must be {'an integer' if kind is int else 'a number'}, not '{value}'.") from None

@@ -1,0 +1,103 @@
+"""The answerers other than the embedded sentence reader (`QA_READER=extractive|generative`), behind one call:
+`answer_events(query, stream)` yields `Delta`s (generated text, generative only, when streaming) and then the
+final `Answer`. The engine retrieves; this module reads, verifies and cites. Each stage lives in its own module:
+`qa.extractive`, `qa.generation`, `qa.verification`, `qa.citing`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .answering import QuestionInfo
+from .citing import abstention_text, cite_claims, with_marker
+from .errors import QAError
+from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
+from .generation import build_messages, get_generator
+from .index import CorpusIndex
+from .schema import Answer, Delta, Passage
+from .settings import Settings
+from .verification import verify
+
+
+@dataclass
+class Query:
+    """What the engine hands a reader: the question after retrieval."""
+
+    question: str
+    resolved: str
+    info: QuestionInfo
+    passages: list[Passage]
+    index: CorpusIndex
+    settings: Settings
+    embedder: object
+    timings: dict
+    started: float
+    query_vector: object = None
+
+
+def answer_events(q: Query, stream: bool = False) -> Iterator[Delta | Answer]:
+    if q.settings.reader == "extractive":
+        yield extractive_answer(q)
+    elif q.settings.reader == "generative":
+        yield from generative_events(q, stream)
+    else:
+        raise QAError(f"Reader '{q.settings.reader}' is answered by the engine itself.")
+
+
+def _answer(q: Query, **fields) -> Answer:
+    q.timings["total"] = (time.perf_counter() - q.started) * 1000.0
+    return Answer(question=q.question, passages=q.passages, timings=q.timings, reader=q.settings.reader,
+                  resolved_question=q.resolved if q.resolved != q.question else None, **fields)
+
+
+def extractive_answer(q: Query) -> Answer:
+    if not q.settings.reader_model:
+        raise QAError("QA_READER=extractive needs QA_READER_MODEL: a transformers question-answering model id in "
+                      "your Hugging Face cache or a local folder (e.g. a SQuAD2 reader).")
+    t = time.perf_counter()
+    reading = get_reader(q.settings.reader_model).read(q.resolved, q.passages, q.index)
+    threshold = DEFAULT_THRESHOLD if q.settings.abstain_threshold is None else q.settings.abstain_threshold
+    abstained = reading.span is None or reading.answerability < threshold
+    q.timings["read"] = (time.perf_counter() - t) * 1000.0
+    if abstained:
+        return _answer(q, text=abstention_text(q.passages), abstained=True, citations=[],
+                       answerability=reading.answerability)
+    citation = cite_span(reading.span, q.index)
+    return _answer(q, text=with_marker(citation.span_text, 1), abstained=False, citations=[citation],
+                   answerability=reading.answerability, short_answer=citation.span_text)
+
+
+def generative_events(q: Query, stream: bool) -> Iterator[Delta | Answer]:
+    s = q.settings
+    if not q.passages:
+        yield _answer(q, text=abstention_text(q.passages), abstained=True, citations=[], answerability=0.0)
+        return
+    generator = get_generator(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout, s.llm_max_tokens)
+    messages = build_messages(q.resolved, q.passages, q.index)
+    t = time.perf_counter()
+    if stream:
+        pieces = []
+        for piece in generator.stream(messages):
+            pieces.append(piece)
+            yield Delta(piece)
+        raw = "".join(pieces)
+    else:
+        raw = generator.complete(messages)
+    q.timings["generate"] = (time.perf_counter() - t) * 1000.0
+
+    t = time.perf_counter()
+    checked = verify(raw, q.passages, q.index, q.embedder, q.resolved)
+    q.timings["verify"] = (time.perf_counter() - t) * 1000.0
+    n_claims = len(checked.supported) + len(checked.dropped)
+    answerability = len(checked.supported) / n_claims if n_claims else 0.0
+    if checked.abstained:
+        yield _answer(q, text=abstention_text(q.passages), abstained=True, citations=[], dropped=checked.dropped,
+                      answerability=answerability)
+        return
+    t = time.perf_counter()
+    text, citations, short = cite_claims(
+        [(sup.claim.text, sup.sentence_id, sup.similarity) for sup in checked.supported], q.index, q.info)
+    q.timings["cite"] = (time.perf_counter() - t) * 1000.0
+    yield _answer(q, text=text, abstained=False, citations=citations, dropped=checked.dropped,
+                  answerability=answerability, short_answer=short)
