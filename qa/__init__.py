@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import threading
 
-from .engine import DocumentExistsError, Engine
-from .errors import (DocumentTooLargeError, EmptyCorpusError, EmptyQuestionError, IndexCorruptError, ModelLoadError,
-                     QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
-                     UnsupportedDocumentError)
+from .engine import Engine
+from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeError, EmptyCorpusError,
+                     EmptyQuestionError, IndexCorruptError, LastDocumentError, ModelLoadError, QAError,
+                     QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError, UnsupportedDocumentError)
 from .schema import Answer, Citation, Passage
 from .settings import Settings
 
 __all__ = ["ask", "document_text", "default_engine", "Engine", "Answer", "Citation", "Passage", "Settings",
            "QAError", "EmptyQuestionError", "QuestionTooLongError", "EmptyCorpusError", "UnreadableDocumentError",
            "UnsupportedDocumentError", "DocumentTooLargeError", "IndexCorruptError", "ModelLoadError",
-           "UnknownDocumentError", "DocumentExistsError"]
+           "UnknownDocumentError", "DocumentExistsError", "DocumentNameError", "LastDocumentError"]
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()

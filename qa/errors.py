@@ -39,3 +39,15 @@ class ModelLoadError(QAError):
 
 class UnknownDocumentError(QAError):
     pass
+
+
+class DocumentExistsError(QAError):
+    pass
+
+
+class DocumentNameError(QAError):
+    """An upload's file name has path parts, is hidden, or has characters or a type we do not accept."""
+
+
+class LastDocumentError(QAError):
+    """Removing this document would leave the record with nothing to answer from."""
