@@ -27,7 +27,7 @@ from .text import terms
 log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
 
 
