@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: setup browser chat test index bench bench-app
+.PHONY: setup browser chat test index bench bench-app bench-reliability
 setup: $(STAMP)
 
 $(STAMP):
@@ -32,3 +32,7 @@ bench: setup
 
 bench-app: setup
 	$(PY) -m bench.load_app
+
+# 50 concurrent /ask requests to the running app, then 1,000 sequential questions with RSS (README, Reliability).
+bench-reliability: setup
+	$(PY) -m bench.reliability

@@ -364,7 +364,7 @@ def add_uploads(engine: Engine, files: list[tuple[str, Path]], replace: bool = F
         try:
             size = Path(path).stat().st_size
             if size > limit:
-                raise QAError(f"{name}: {size:,} bytes is over the {limit:,}-byte document limit.")
+                raise qa.DocumentTooLargeError(f"{name}: {size:,} bytes is over the {limit:,}-byte document limit.")
             added.append(engine.add_document(name, Path(path).read_bytes(), overwrite=replace))
         except QAError as exc:
             notes.append(str(exc))
@@ -574,9 +574,7 @@ def create_app(engine: Engine) -> gr.Blocks:
             _warn("Choose the document to remove.")
             return (*refresh_record(), message_html("Choose the document to remove.", "info"))
         try:
-            if len([d for d in _doc_ids(engine) if d != doc_id]) == 0:
-                raise QAError("The record needs at least one document: add another before removing this one.")
-            engine.remove_document(doc_id)
+            engine.remove_document(doc_id)  # refuses (LastDocumentError) to empty the record
         except QAError as exc:
             _warn(str(exc))
             return (*refresh_record(), message_html(str(exc)))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 
-from .engine import DocumentExistsError, Engine
-from .errors import (DocumentTooLargeError, EmptyCorpusError, EmptyQuestionError, GenerationError, IndexCorruptError,
-                     ModelLoadError, QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
+from .engine import Engine
+from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeError, EmptyCorpusError,
+                     EmptyQuestionError, GenerationError, IndexCorruptError, LastDocumentError, ModelLoadError,
+                     QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
                      UnsupportedDocumentError)
 from .schema import Answer, Citation, Delta, Passage
 from .settings import Settings
@@ -19,7 +20,7 @@ from .settings import Settings
 __all__ = ["ask", "ask_stream", "document_text", "Delta", "GenerationError", "default_engine", "Engine", "Answer", "Citation", "Passage", "Settings",
            "QAError", "EmptyQuestionError", "QuestionTooLongError", "EmptyCorpusError", "UnreadableDocumentError",
            "UnsupportedDocumentError", "DocumentTooLargeError", "IndexCorruptError", "ModelLoadError",
-           "UnknownDocumentError", "DocumentExistsError"]
+           "UnknownDocumentError", "DocumentExistsError", "DocumentNameError", "LastDocumentError"]
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()

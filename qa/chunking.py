@@ -10,6 +10,10 @@ from itertools import groupby
 
 from .schema import Chunk, Document
 
+# Words alone do not bound a chunk when "words" are huge (text without spaces, cut into 1,500-character pieces by
+# documents.MAX_SENTENCE_CHARS); 120 words of prose are ~700 characters, so this never binds on real text.
+MAX_CHUNK_CHARS = 3000
+
 
 def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, max_words: int = 120,
                     overlap_sentences: int = 1) -> list[Chunk]:
@@ -19,11 +23,14 @@ def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, 
     for _, group in groupby(numbered, key=lambda item: item[1].paragraph):
         paragraph = list(group)
         words = [len(s.text.split()) for _, s in paragraph]
+        chars = [s.end - s.start for _, s in paragraph]
         begin = 0
         while begin < len(paragraph):
-            end, total = begin, 0
-            while end < len(paragraph) and (end == begin or total + words[end] <= max_words):
+            end, total, span = begin, 0, 0
+            while end < len(paragraph) and (end == begin or (total + words[end] <= max_words
+                                                            and span + chars[end] <= MAX_CHUNK_CHARS)):
                 total += words[end]
+                span += chars[end] + 1
                 end += 1
             members = paragraph[begin:end]
             start, stop = members[0][1].start, members[-1][1].end

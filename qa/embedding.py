@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import threading
 from functools import lru_cache
 
@@ -52,6 +53,8 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        # Lone surrogates (possible in a Python str, e.g. from an API caller) make the tokenizer raise TypeError.
+        texts = [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]
         with self._lock:
             vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=show_progress)
@@ -79,6 +82,9 @@ class Embedder:
                 log.warning("no word-piece embeddings for %s (%s); word alignment disabled", self.model_name, exc)
                 self._word_table_cache = None
         return self._word_table_cache
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1024)

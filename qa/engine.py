@@ -16,7 +16,9 @@ from .citing import abstention_text, cite
 from .conversation import resolve_followup
 from .documents import SUPPORTED_SUFFIXES, parse_document
 from .embedding import get_embedder
-from .errors import EmptyQuestionError, QAError, QuestionTooLongError, UnknownDocumentError
+from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeError, EmptyQuestionError,
+                     LastDocumentError, QAError, QuestionTooLongError, UnknownDocumentError,
+                     UnsupportedDocumentError)
 from .index import CorpusIndex, corpus_signature, open_index
 from .readers import Query, answer_events
 from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
@@ -29,12 +31,8 @@ log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
                   "reader"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
-
-
-class DocumentExistsError(QAError):
-    pass
 
 
 class Engine:
@@ -175,12 +173,14 @@ class Engine:
 
     def documents(self) -> list[dict]:
         """The documents in the record, as indexed, and any files that could not be read."""
-        index = self.index
+        manifest = self.index.manifest
+        # Each document's own indexing time (kept while its bytes are unchanged); older manifests lack it.
         docs = [{"doc_id": d, "title": info["title"], "chars": info["chars"], "sentences": info["sentences"],
-                 "indexed_at": index.manifest["created"], "status": "indexed"}
-                for d, info in index.manifest["documents"].items()]
-        docs += [{"doc_id": d, "title": "", "chars": 0, "sentences": 0, "indexed_at": index.manifest["created"],
-                  "status": info["error"]} for d, info in index.manifest.get("skipped", {}).items()]
+                 "indexed_at": info.get("indexed_at", manifest["created"]), "status": "indexed"}
+                for d, info in manifest["documents"].items()]
+        docs += [{"doc_id": d, "title": "", "chars": 0, "sentences": 0,
+                  "indexed_at": info.get("indexed_at", manifest["created"]), "status": info["error"]}
+                 for d, info in manifest.get("skipped", {}).items()]
         return docs
 
     def document_text(self, doc_id: str) -> str:
@@ -194,33 +194,50 @@ class Engine:
         it. Returns its doc_id. Nothing is written when the document is rejected."""
         name = check_upload_name(filename)
         if len(data) > self.settings.max_document_bytes:
-            raise QAError(f"{name}: {len(data):,} bytes is over the {self.settings.max_document_bytes:,}-byte "
-                          "document limit.")
+            raise DocumentTooLargeError(f"{name}: {len(data):,} bytes is over the "
+                                        f"{self.settings.max_document_bytes:,}-byte document limit.")
         parse_document(data, name, Path(name).suffix)  # raises UnreadableDocumentError with the reason
         corpus = Path(self.settings.corpus_dir)
         corpus.mkdir(parents=True, exist_ok=True)
         target = corpus / name
+        exists = DocumentExistsError(f"{name} is already in the record; remove it first or replace it.")
         with self._lock:
             if target.exists() and not overwrite:
-                raise DocumentExistsError(f"{name} is already in the record; remove it first or replace it.")
+                raise exists
+            # Hidden temp name (never listed as a document), then one atomic step: a reader sees no file or the
+            # whole file. Without overwrite, link() refuses an existing name even if another process made it.
             tmp = corpus / f".upload-{uuid.uuid4().hex}"
             try:
                 with open(tmp, "wb") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.replace(tmp, target)
+                if overwrite:
+                    os.replace(tmp, target)
+                else:
+                    try:
+                        os.link(tmp, target)
+                    except FileExistsError:
+                        raise exists from None
+                    except OSError:  # a filesystem without hard links: the check above under the lock
+                        os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
             self.refresh()
         return name
 
     def remove_document(self, doc_id: str) -> None:
+        """Delete a document from the corpus and re-index. Refuses, before deleting anything, to remove the last
+        readable document: an empty record cannot answer, and the file would be gone for nothing."""
         corpus = Path(self.settings.corpus_dir).resolve()
-        path = (corpus / doc_id).resolve()
+        path = (corpus / str(doc_id)).resolve()
         if corpus not in path.parents or not path.is_file():
             raise UnknownDocumentError(f"No document '{doc_id}' in the record.")
         with self._lock:
+            others = [d["doc_id"] for d in self.documents() if d["status"] == "indexed" and d["doc_id"] != doc_id]
+            if not others:
+                raise LastDocumentError(f"{doc_id} is the only readable document in the record: add another "
+                                        "before removing it.")
             path.unlink()
             self.refresh()
 
@@ -228,11 +245,11 @@ class Engine:
 def check_upload_name(filename: str) -> str:
     name = str(filename or "").strip()
     if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
-        raise QAError(f"'{filename}' is not a plain file name: path parts are not allowed.")
+        raise DocumentNameError(f"'{filename}' is not a plain file name: path parts are not allowed.")
     if name.startswith(".") or not _SAFE_NAME.match(name) or len(name) > 200:
-        raise QAError(f"'{filename}' is not an acceptable file name: use letters, digits, spaces, '.', '-', '_'.")
+        raise DocumentNameError(f"'{filename}' is not an acceptable file name: use letters, digits, spaces, '.', '-', '_'.")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise QAError(f"'{filename}': unsupported type. Supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
+        raise UnsupportedDocumentError(f"'{filename}': unsupported type. Supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.")
     return name
 
 

@@ -44,3 +44,15 @@ class UnknownDocumentError(QAError):
 class GenerationError(QAError):
     """The configured LLM could not produce an answer: unreachable, too slow, or it answered with something that
     is not a chat completion. The message names the server and the setting to check."""
+
+
+class DocumentExistsError(QAError):
+    pass
+
+
+class DocumentNameError(QAError):
+    """An upload's file name has path parts, is hidden, or has characters or a type we do not accept."""
+
+
+class LastDocumentError(QAError):
+    """Removing this document would leave the record with nothing to answer from."""

@@ -32,6 +32,7 @@ from .text import TOKENIZER_VERSION, term_lists
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
 
@@ -114,7 +115,11 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     reusable = previous if previous is not None and previous.manifest.get("settings") == settings.index_settings() \
         and previous.manifest.get("format_version") == FORMAT_VERSION else None  # embeddings survive a tokeniser change
 
-    documents, problems, skipped = [], [], {}
+    now = _utc_now()
+    # When each document was (last) read: kept from the previous version while its bytes are unchanged.
+    previous_times = {d: info.get("indexed_at") for part in ("documents", "skipped")
+                      for d, info in (previous.manifest.get(part, {}).items() if previous is not None else ())}
+    documents, problems, skipped, indexed_at = [], [], {}, {}
     reused_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for path in files:
         doc_id = doc_id_for(path, corpus_dir)
@@ -123,15 +128,20 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
         if old is not None and old.sha256 == sha:
             documents.append(old)
             reused_vectors[doc_id] = _doc_vectors(reusable, doc_id)
+            indexed_at[doc_id] = previous_times.get(doc_id) or previous.manifest.get("created", now)
             continue
         try:
             doc = load_document(path, corpus_dir, settings.max_document_bytes)
         except UnreadableDocumentError as exc:
             log.warning("skipping %s", exc)
             problems.append(str(exc))
-            skipped[doc_id] = {"sha256": sha, "error": str(exc)}
+            old_skip = previous.manifest.get("skipped", {}).get(doc_id) if previous is not None else None
+            checked = old_skip["indexed_at"] if old_skip and old_skip.get("sha256") == sha \
+                and old_skip.get("indexed_at") else now
+            skipped[doc_id] = {"sha256": sha, "error": str(exc), "indexed_at": checked}
             continue
         documents.append(doc)
+        indexed_at[doc_id] = now
     if not documents:
         detail = f" Problems: {'; '.join(problems)}" if problems else ""
         raise EmptyCorpusError(
@@ -171,7 +181,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     sentence_bm25 = _bm25([s.text for s in sentences])
     manifest = {
         "format_version": FORMAT_VERSION,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "created": now,
         "settings": settings.index_settings(),
         "tokenizer": TOKENIZER_VERSION,
         "model": embedder.model_name,
@@ -179,7 +189,8 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
         "faiss_type": type(faiss_index).__name__,
         "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
         "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chars": len(d.text),
-                                 "sentences": len(d.sentences), "range": doc_ranges[d.doc_id]} for d in documents},
+                                 "sentences": len(d.sentences), "range": doc_ranges[d.doc_id],
+                                 "indexed_at": indexed_at[d.doc_id]} for d in documents},
         "skipped": skipped,
         "problems": problems,
         "build": {"seconds": None, "embedded_chunks": len(todo_chunks), "embedded_sentences": len(todo_sentences),
@@ -191,6 +202,12 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     index.path = _publish(index, index_dir)
     log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])
     return index
+
+
+def _utc_now() -> str:
+    """ISO 8601 UTC with milliseconds, e.g. 2025-01-31T12:00:00.123Z."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
 def _doc_vectors(index: CorpusIndex, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +258,9 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
         index.manifest["files"] = {p.relative_to(tmp).as_posix(): _sha256_file(p)
                                    for p in sorted(tmp.rglob("*")) if p.is_file()}
         _write_json(tmp / "manifest.json", index.manifest)
+        # The manifest holds the other files' checksums; this one holds the manifest's, so an edit that leaves
+        # it valid JSON (a flipped digit in a range or a checksum) is caught too.
+        (tmp / MANIFEST_CHECKSUM).write_text(_sha256_file(tmp / "manifest.json") + "\n", encoding="ascii")
         for p in tmp.rglob("*"):
             if p.is_file():
                 _fsync(p)
@@ -326,7 +346,11 @@ def _load_version(version: Path) -> CorpusIndex:
 
     if not version.is_dir() or version.name.startswith(".") or version.parent.resolve() != version.resolve().parent:
         raise IndexCorruptError(f"Index version {version.name} named by CURRENT is missing.")
-    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest_bytes = (version / "manifest.json").read_bytes()
+    checksum = version / MANIFEST_CHECKSUM
+    if checksum.exists() and checksum.read_text(encoding="ascii").strip() != hashlib.sha256(manifest_bytes).hexdigest():
+        raise IndexCorruptError(f"Index manifest {version / 'manifest.json'} fails its checksum.")
+    manifest = json.loads(manifest_bytes.decode("utf-8"))
     for name, digest in manifest.get("files", {}).items():
         path = version / name
         if not path.is_file() or _sha256_file(path) != digest:
