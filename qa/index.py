@@ -215,6 +215,12 @@ def _doc_vectors(index: CorpusIndex, doc_id: str) -> tuple[np.ndarray, np.ndarra
     return index.chunk_vectors[c0:c1], index.sentence_vectors[s0:s1]
 
 
+def hnsw_ef_search(n: int) -> int:
+    # Recall@10 against exact search (python -m bench scale): 0.990 at 100k vectors with efSearch 128, but 0.895
+    # at 1M, where 256 gives 0.927 for 0.3 ms more per query.
+    return 128 if n < 500_000 else 256
+
+
 def make_faiss_index(vectors: np.ndarray):
     """Exact inner-product search for small corpora, HNSW beyond HNSW_MIN_VECTORS (see README, Scale)."""
     import faiss
@@ -223,7 +229,7 @@ def make_faiss_index(vectors: np.ndarray):
     if n >= HNSW_MIN_VECTORS:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = hnsw_ef_search(n)
     else:
         index = faiss.IndexFlatIP(dim)
     if n:
