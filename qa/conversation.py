@@ -1,6 +1,6 @@
 """Follow-ups: rewrite a question that leans on earlier turns ("What was she convicted of?") into one that
 stands alone, before retrieval. Rules, not a model: a personal pronoun becomes the person the previous answer
-named; a fragment ("And the judge?") borrows the previous question's question word; any other dangling
+named (or, across several pronoun turns, the person the conversation is still about); a fragment ("And the judge?") borrows the previous question's question word; any other dangling
 reference carries the previous question along as retrieval context."""
 
 from __future__ import annotations
@@ -23,25 +23,39 @@ def _turn(turn) -> tuple[str, str, str | None]:
     return str(question), str(answer), None
 
 
+def person_in_focus(history: list, max_turns: int = 4) -> str | None:
+    """The person the conversation is about: the answer to the latest "who" question, provided every turn
+    since then referred back to them with a pronoun ("Who is the prosecutor?" / "What did she withdraw?" /
+    "What did she say?"). None once a turn has moved on to something else."""
+    for turn in reversed(history[-max_turns:]):
+        q, text, short = _turn(turn)
+        info = analyse_question(q)
+        if info.answer_type == "PERSON":
+            if short is None:
+                span = short_answer_span(info, text)
+                short = text[span[0]:span[1]] if span else None
+            return short
+        if not _PERSON_PRONOUN.search(q):
+            return None
+    return None
+
+
 def resolve_followup(question: str, history: list | None) -> str:
     """The question as it would be asked without the conversation; unchanged when it already stands alone."""
     if not history:
         return question
-    prev_q, prev_text, prev_short = _turn(history[-1])
-    prev_info = analyse_question(prev_q)
-    if prev_short is None and prev_info.answer_type == "PERSON":
-        span = short_answer_span(prev_info, prev_text)
-        prev_short = prev_text[span[0]:span[1]] if span else None
+    prev_q, _, _ = _turn(history[-1])
+    person = person_in_focus(history)
     info = analyse_question(question)
 
-    if prev_short and prev_info.answer_type == "PERSON" and _PERSON_PRONOUN.search(question):
+    if person and _PERSON_PRONOUN.search(question):
         def substitute(m: re.Match) -> str:
             word = m.group(1).lower()
             rest = question[m.end():]
             possessive = word in ("his", "their", "hers") or (
                 word == "her" and re.match(r"\s+[a-z]", rest) is not None and not re.match(
                     r"\s+(to|for|from|with|by|about|in|of|on|at|and|or)\b", rest))
-            return f"{prev_short}'s" if possessive else prev_short
+            return f"{person}'s" if possessive else person
         return _PERSON_PRONOUN.sub(substitute, question, count=1)
 
     no_wh = info.wh == "other"

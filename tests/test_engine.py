@@ -92,6 +92,15 @@ def test_followup_pronoun_becomes_the_person_named_before():
     assert resolve_followup("And the judge?", [("Who was the armorer?", "x")]) == "Who was the judge?"
 
 
+def test_followup_pronoun_reaches_back_while_the_conversation_stays_on_the_person():
+    who = ("Who is the special prosecutor in the case?", "The special prosecutor, Kari Morrissey, withdrew the appeal.")
+    still_her = ("What did she withdraw?", "She withdrew the appeal.")
+    moved_on = ("When was the trial?", "The trial was in July.")
+    assert resolve_followup("What did she say?", [who, still_her]) == "What did Kari Morrissey say?"
+    # Once a turn is about something else, "she" no longer means the earlier answer.
+    assert "Kari Morrissey" not in resolve_followup("What did she say?", [who, moved_on])
+
+
 def test_followup_through_ask_uses_history(engine):
     first = engine.ask("Who was the film's armorer?")
     second = engine.ask("What was she convicted of?", history=[first])
