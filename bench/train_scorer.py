@@ -33,13 +33,15 @@ def article_candidates(article, workdir: Path, questions, settings_overrides=Non
     engine = Engine(corpus_dir=workdir / "corpus", index_dir=workdir / "index", **(settings_overrides or {}))
     write_corpus(article, workdir / "corpus")
     index = engine.index
-    vectors = engine.embedder.encode([q.text for q in questions])
     out = []
-    for q, vector in zip(questions, vectors):
+    for q in questions:
+        vector = engine.embedder.encode_query(q.text)
+        pieces = engine.embedder.query_tokens(q.text)
         info = analyse_question(q.text)
         passages = retrieve(index, vector, terms(q.text), engine.settings.top_k, engine.settings.fusion_depth,
                             engine.settings.rrf_k)
-        cands = candidate_features(info, passages, index, vector, engine.embedder.word_vectors)
+        cands = candidate_features(info, passages, index, vector, engine.embedder.word_vectors,
+                                   (pieces.tokens, pieces.content))
         labels = np.array([span_covers_answer(index.sentences[s].start, index.sentences[s].end, q.answers)
                            for s in cands.sentence_ids], dtype=np.int8)
         out.append((q, info, cands, labels))

@@ -49,8 +49,10 @@ def cite_claims(claims: list[tuple[str, int, float]], index: CorpusIndex,
     return text, citations, short
 
 
-def abstention_text(passages) -> str:
+def abstention_text(passages, unmentioned: tuple[str, ...] = ()) -> str:
     text = "The record does not say."
+    if unmentioned:
+        text += " It never mentions " + " or ".join(f"“{w}”" for w in unmentioned) + "."
     if passages:
         text += " The closest passages are listed as related reading; none of them answers the question."
     return text

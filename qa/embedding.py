@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -60,7 +61,33 @@ class Embedder:
                                          convert_to_numpy=True, show_progress_bar=show_progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_tokens(self, texts: list[str], batch_size: int = 64,
+                           show_progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Text vectors and, from the same forward pass, the unit-length contextual vectors of each text's word
+        pieces (special tokens left out), as float16. The reader aligns question and sentence pieces with them."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        texts = [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]
+        with self._lock:
+            outputs = self._model.encode(texts, batch_size=batch_size, output_value=None,
+                                         show_progress_bar=show_progress)
+        special = set(getattr(self._model.tokenizer, "all_special_ids", []) or [])
+        vectors, tokens = [], []
+        for out in outputs:
+            v = out["sentence_embedding"].float().cpu().numpy()
+            vectors.append(v / (np.linalg.norm(v) + 1e-12))
+            mask = out["attention_mask"].bool().cpu().numpy()
+            ids = out["input_ids"].cpu().numpy()
+            keep = mask & ~np.isin(ids, list(special))
+            t = out["token_embeddings"].float().cpu().numpy()[keep]
+            tokens.append((t / (np.linalg.norm(t, axis=1, keepdims=True) + 1e-12)).astype(np.float16))
+        return np.ascontiguousarray(np.stack(vectors), dtype=np.float32), tokens
+
     def encode_query(self, text: str) -> np.ndarray:
+        return _cached_query(self, text).vector
+
+    def query_tokens(self, text: str) -> "QueryTokens":
+        """The question's contextual word-piece vectors (same forward pass as encode_query, cached with it)."""
         return _cached_query(self, text)
 
     def word_vectors(self, text: str) -> np.ndarray:
@@ -87,11 +114,30 @@ class Embedder:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+@dataclass(frozen=True)
+class QueryTokens:
+    vector: np.ndarray  # the question's unit vector
+    tokens: np.ndarray  # (pieces, dim) unit vectors of its word pieces, float32
+    content: np.ndarray  # bool per piece: a content word (not a stopword or punctuation)
+
+
 @lru_cache(maxsize=1024)
-def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
-    vector = embedder.encode([text])[0]
-    vector.setflags(write=False)
-    return vector
+def _cached_query(embedder: Embedder, text: str) -> QueryTokens:
+    vectors, tokens = embedder.encode_with_tokens([text])
+    table = embedder._word_table
+    pieces = []
+    if table is not None:
+        with _word_lock:
+            ids = table[0](text, add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
+            # The pieces the model saw, minus specials: the sequence encode_with_tokens kept, when lengths agree.
+            pieces = table[0].convert_ids_to_tokens(ids)
+    if len(pieces) == len(tokens[0]):
+        content = np.array([p.strip("#").isalnum() and p.strip("#").lower() not in STOPWORDS for p in pieces], bool)
+    else:
+        content = np.ones(len(tokens[0]), dtype=bool)
+    result = QueryTokens(vectors[0], tokens[0].astype(np.float32), content)
+    result.vector.setflags(write=False)
+    return result
 
 
 _word_lock = threading.Lock()

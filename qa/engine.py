@@ -99,22 +99,26 @@ class Engine:
 
         t = time.perf_counter()
         scorer = self.scorer
-        reading = read(info, passages, index, query_vector, scorer, self.embedder.word_vectors)
+        pieces = self.embedder.query_tokens(resolved)  # cached with the query vector: no second forward pass
+        reading = read(info, passages, index, query_vector, scorer, self.embedder.word_vectors,
+                       (pieces.tokens, pieces.content))
         threshold = scorer.threshold if settings.abstain_threshold is None else settings.abstain_threshold
-        abstained = reading.answerability < threshold or not reading.sentence_ids
+        # A question about something the record never mentions has answerability 0 (see unmentioned_words).
+        answerability = 0.0 if reading.unmentioned else reading.answerability
+        abstained = answerability < threshold or not reading.sentence_ids
         chosen = [] if abstained else select_answer_sentences(info, reading, index, settings.max_answer_sentences)
         timings["read"] = _ms(t)
 
         t = time.perf_counter()
         scores = dict(zip(reading.sentence_ids, reading.probabilities))
         if abstained:
-            text, citations, short = abstention_text(passages), [], None
+            text, citations, short = abstention_text(passages, reading.unmentioned), [], None
         else:
             text, citations, short = cite(chosen, index, info, scores)
         timings["cite"] = _ms(t)
         timings["total"] = _ms(started)
         return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=passages,
-                      timings=timings, answerability=reading.answerability, short_answer=short,
+                      timings=timings, answerability=answerability, short_answer=short,
                       resolved_question=resolved if resolved != question else None)
 
     def ask_stream(self, question: str, history: list | None = None, **overrides) -> Iterator[Delta | Answer]:
