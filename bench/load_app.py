@@ -67,6 +67,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_server(proc: subprocess.Popen | None, workdir: Path | None) -> None:
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def start_server(workdir: Path, startup_timeout: float) -> tuple[subprocess.Popen, str]:
     corpus = workdir / "corpus"
     corpus.mkdir()
@@ -194,14 +205,7 @@ def main(argv=None) -> int:
         print(f"{args.clients} clients x {args.per_client} questions …", flush=True)
         result = run_load(url, args.clients, args.per_client, args.time_limit, auth, args.baseline)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stop_server(proc, workdir)
 
     lat, base = result["latency_ms"], result["baseline_one_client_ms"]
     print(f"answered {result['answered']}/{result['requested']} ({result['failed']} failed; "

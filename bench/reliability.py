@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.load_app import ROOT, golden_questions, percentile, run_load, start_server
+from bench.load_app import ROOT, golden_questions, percentile, run_load, start_server, stop_server
 
 RESULTS = ROOT / "bench" / "results"
 MB = 1024 * 1024
@@ -46,13 +46,7 @@ def load(requests: int, time_limit: float, startup_timeout: float) -> dict:
         result["server_rss_mb"] = {"before": round(rss_before / MB, 1), "after": round(_rss(proc.pid) / MB, 1)}
         return result
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_server(proc, workdir)
 
 
 def memory(n_questions: int, warmup: int = 50) -> dict:
