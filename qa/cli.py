@@ -10,6 +10,7 @@ from dataclasses import fields
 
 from .engine import Engine
 from .errors import QAError
+from .schema import Delta
 from .settings import Settings
 
 
@@ -34,6 +35,20 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def stream_answer(engine: Engine, question: str):
+    """Print raw generated text as it streams; return the verified Answer, which the caller prints."""
+    answer, streamed = None, False
+    for event in engine.ask_stream(question):
+        if isinstance(event, Delta):
+            print(event.text, end="", flush=True)
+            streamed = True
+        else:
+            answer = event
+    if streamed:
+        print("\n\nverified:")
+    return answer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa", description="Cited answers from a case record.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log index builds and refreshes")
@@ -41,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p_ask = sub.add_parser("ask", help="answer one question")
     p_ask.add_argument("question")
     p_ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p_ask.add_argument("--stream", action="store_true",
+                       help="with the generative reader, print the LLM's text as it arrives, then the verified answer")
     p_chat = sub.add_parser("chat", help="interactive chat in the terminal, with follow-ups")
     p_index = sub.add_parser("index", help="build or update index/ from the corpus")
     p_index.add_argument("--force", action="store_true", help="rebuild from scratch")
@@ -53,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = Engine(settings=Settings.from_env(**overrides))
         if args.command == "ask":
-            answer = engine.ask(args.question)
+            answer = stream_answer(engine, args.question) if args.stream and not args.json else engine.ask(args.question)
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
         elif args.command == "index":
             if args.force:

@@ -200,3 +200,15 @@ def test_split_claims_attaches_trailing_markers():
     claims = split_claims("Spiro and Nikas represent Baldwin. [2] The armorer was Reed [1, 3].")
     assert [(c.text, c.cited) for c in claims] == [("Spiro and Nikas represent Baldwin.", (2,)),
                                                    ("The armorer was Reed.", (1, 3))]
+
+
+def test_cli_stream_prints_the_raw_text_then_the_verified_answer(gen_engine, llm, capsys, monkeypatch):
+    from qa import cli
+
+    llm.reply = "Baldwin's attorneys are Alex Spiro and Luke Nikas [1]. They also represent the studio in Hollywood."
+    monkeypatch.setattr(cli, "Engine", lambda settings: gen_engine)
+    assert cli.main(["ask", "--stream", "Who are Baldwin's attorneys?"]) == 0
+    out = capsys.readouterr().out
+    raw, verified = out.split("verified:")
+    assert "They also represent the studio" in raw  # streamed as generated
+    assert "Alex Spiro and Luke Nikas [1]." in verified and "studio" not in verified.split("\n  [1]")[0]
