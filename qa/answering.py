@@ -459,10 +459,12 @@ def read(question: QuestionInfo, passages: list[Passage], index: CorpusIndex, qu
     logits = scorer.sentence.logits(candidates.features)
     order = np.argsort(-logits, kind="stable")
     probabilities = sigmoid(logits[order])
+    unmentioned = unmentioned_words(question, candidates.unknown)
+    # A question about something the record never mentions has answerability 0, whatever the sentences score.
     a = answerability_features(question, candidates, logits)
-    answerability = float(sigmoid(scorer.answerable.logits(a[None, :]))[0])
+    answerability = 0.0 if unmentioned else float(sigmoid(scorer.answerable.logits(a[None, :]))[0])
     return Reading([candidates.sentence_ids[i] for i in order], probabilities.tolist(), answerability, candidates,
-                   unmentioned_words(question, candidates.unknown))
+                   unmentioned)
 
 
 def select_answer_sentences(question: QuestionInfo, reading: Reading, index: CorpusIndex,

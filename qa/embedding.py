@@ -132,7 +132,7 @@ def _cached_query(embedder: Embedder, text: str) -> QueryTokens:
             # The pieces the model saw, minus specials: the sequence encode_with_tokens kept, when lengths agree.
             pieces = table[0].convert_ids_to_tokens(ids)
     if len(pieces) == len(tokens[0]):
-        content = np.array([p.strip("#").isalnum() and p.strip("#").lower() not in STOPWORDS for p in pieces], bool)
+        content = np.array([_is_content_piece(p) for p in pieces], dtype=bool)
     else:
         content = np.ones(len(tokens[0]), dtype=bool)
     result = QueryTokens(vectors[0], tokens[0].astype(np.float32), content)
@@ -141,6 +141,12 @@ def _cached_query(embedder: Embedder, text: str) -> QueryTokens:
 
 
 _word_lock = threading.Lock()
+
+
+def _is_content_piece(piece: str) -> bool:
+    """A word piece of a content word: letters or digits, not a stopword ("##" marks a continuation)."""
+    word = piece.strip("#")
+    return word.isalnum() and word.lower() not in STOPWORDS
 
 
 @lru_cache(maxsize=100_000)
@@ -152,8 +158,7 @@ def _cached_word_vectors(embedder: Embedder, text: str) -> np.ndarray:
     with _word_lock:
         ids = tokenizer(text, add_special_tokens=False, truncation=True, max_length=256)["input_ids"]
         pieces = tokenizer.convert_ids_to_tokens(ids)
-    content = [i for i, piece in zip(ids, pieces)
-               if piece.strip("#").isalnum() and piece.strip("#").lower() not in STOPWORDS]
+    content = [i for i, piece in zip(ids, pieces) if _is_content_piece(piece)]
     out = vectors[content or ids]
     out.setflags(write=False)
     return out

@@ -103,9 +103,7 @@ class Engine:
         reading = read(info, passages, index, query_vector, scorer, self.embedder.word_vectors,
                        (pieces.tokens, pieces.content))
         threshold = scorer.threshold if settings.abstain_threshold is None else settings.abstain_threshold
-        # A question about something the record never mentions has answerability 0 (see unmentioned_words).
-        answerability = 0.0 if reading.unmentioned else reading.answerability
-        abstained = answerability < threshold or not reading.sentence_ids
+        abstained = reading.answerability < threshold or not reading.sentence_ids
         chosen = [] if abstained else select_answer_sentences(info, reading, index, settings.max_answer_sentences)
         timings["read"] = _ms(t)
 
@@ -118,7 +116,7 @@ class Engine:
         timings["cite"] = _ms(t)
         timings["total"] = _ms(started)
         return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=passages,
-                      timings=timings, answerability=answerability, short_answer=short,
+                      timings=timings, answerability=reading.answerability, short_answer=short,
                       resolved_question=resolved if resolved != question else None)
 
     def ask_stream(self, question: str, history: list | None = None, **overrides) -> Iterator[Delta | Answer]:
@@ -178,12 +176,12 @@ class Engine:
     def documents(self) -> list[dict]:
         """The documents in the record, as indexed, and any files that could not be read."""
         manifest = self.index.manifest
-        # Each document's own indexing time (kept while its bytes are unchanged); older manifests lack it.
+        # Each document's own indexing time, kept while its bytes are unchanged.
         docs = [{"doc_id": d, "title": info["title"], "chars": info["chars"], "sentences": info["sentences"],
-                 "indexed_at": info.get("indexed_at", manifest["created"]), "status": "indexed"}
+                 "indexed_at": info["indexed_at"], "status": "indexed"}
                 for d, info in manifest["documents"].items()]
         docs += [{"doc_id": d, "title": "", "chars": 0, "sentences": 0,
-                  "indexed_at": info.get("indexed_at", manifest["created"]), "status": info["error"]}
+                  "indexed_at": info["indexed_at"], "status": info["error"]}
                  for d, info in manifest.get("skipped", {}).items()]
         return docs
 

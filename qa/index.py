@@ -126,7 +126,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
 
     now = _utc_now()
     # When each document was (last) read: kept from the previous version while its bytes are unchanged.
-    previous_times = {d: info.get("indexed_at") for part in ("documents", "skipped")
+    previous_times = {d: info["indexed_at"] for part in ("documents", "skipped")
                       for d, info in (previous.manifest.get(part, {}).items() if previous is not None else ())}
     documents, problems, skipped, indexed_at = [], [], {}, {}
     reused_vectors: dict[str, tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = {}
@@ -137,7 +137,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
         if old is not None and old.sha256 == sha:
             documents.append(old)
             reused_vectors[doc_id] = _doc_vectors(reusable, doc_id)
-            indexed_at[doc_id] = previous_times.get(doc_id) or previous.manifest.get("created", now)
+            indexed_at[doc_id] = previous_times[doc_id]
             continue
         try:
             doc = load_document(path, corpus_dir, settings.max_document_bytes)
@@ -145,8 +145,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
             log.warning("skipping %s", exc)
             problems.append(str(exc))
             old_skip = previous.manifest.get("skipped", {}).get(doc_id) if previous is not None else None
-            checked = old_skip["indexed_at"] if old_skip and old_skip.get("sha256") == sha \
-                and old_skip.get("indexed_at") else now
+            checked = old_skip["indexed_at"] if old_skip and old_skip["sha256"] == sha else now
             skipped[doc_id] = {"sha256": sha, "error": str(exc), "indexed_at": checked}
             continue
         documents.append(doc)
@@ -379,7 +378,7 @@ def _load_version(version: Path) -> CorpusIndex:
         raise IndexCorruptError(f"Index version {version.name} named by CURRENT is missing.")
     manifest_bytes = (version / "manifest.json").read_bytes()
     checksum = version / MANIFEST_CHECKSUM
-    if checksum.exists() and checksum.read_text(encoding="ascii").strip() != hashlib.sha256(manifest_bytes).hexdigest():
+    if checksum.read_text(encoding="ascii").strip() != hashlib.sha256(manifest_bytes).hexdigest():
         raise IndexCorruptError(f"Index manifest {version / 'manifest.json'} fails its checksum.")
     manifest = json.loads(manifest_bytes.decode("utf-8"))
     if manifest.get("format_version") != FORMAT_VERSION:
