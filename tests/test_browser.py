@@ -119,6 +119,18 @@ def doc_table_text(page) -> str:
     return page.inner_text("#qa-docs [role=grid]")
 
 
+def settled_doc_table(page, engine) -> str:
+    """The Record tab's table once it lists every document the engine has and no event is running on the tab.
+    The table fills in after the page loads: a snapshot taken earlier holds only its header, and comparing it
+    with a later one would depend on timing."""
+    wait_idle(page)
+    names = sorted(d["doc_id"] for d in engine.documents())
+    page.wait_for_function(
+        "names => { const t = document.querySelector('#qa-docs [role=grid]')?.innerText || '';"
+        " return names.length > 0 && names.every(n => t.includes(n)); }", arg=names)
+    return doc_table_text(page)
+
+
 def test_cited_answer_with_highlighted_source(page, tmp_path):
     answer = ask(page, "Who are Baldwin's attorneys?")
     cite = answer.locator("a.qa-cite").first
@@ -210,11 +222,11 @@ def test_bad_upload_shows_message_and_keeps_record(page, server, name, data, exp
     _, engine, corpus = server
     go_tab(page, "Record")
     before_files = sorted(p.name for p in corpus.iterdir())
-    before_table = doc_table_text(page)
+    before_table = settled_doc_table(page, engine)
     upload(page, name, data)
     wait_message(page, expected)
     assert sorted(p.name for p in corpus.iterdir()) == before_files
-    assert doc_table_text(page) == before_table
+    assert settled_doc_table(page, engine) == before_table
     assert "Traceback" not in page.content()
 
 
@@ -238,8 +250,7 @@ def test_hostile_documents_cannot_run_script(page, server):
     wait_notice(page, "#qa-record-notice", "Added: velmora-harbor.txt")
     upload(page, "lighthouse.html", HOSTILE_HTML.encode(), "text/html")
     wait_notice(page, "#qa-record-notice", "Added: lighthouse.html")
-    page.wait_for_function("() => document.querySelector('#qa-docs').innerText.includes('lighthouse.html')")
-    assert "<script>window.__pwned=3</script> Port log" in doc_table_text(page)  # the title, shown as text
+    assert "<script>window.__pwned=3</script> Port log" in settled_doc_table(page, server[1])  # the title, shown as text
     go_tab(page, "Chat")
     for question in ("Who is the harbor master of Velmora?", "When did the harbor of Velmora open?",
                      "Who is the lighthouse keeper of Velmora?"):
