@@ -722,7 +722,7 @@ def prepare_engine(corpus_dir=None, index_dir=None) -> Engine:
     engine = Engine(corpus_dir=corpus_dir, index_dir=index_dir)
     try:
         engine.refresh(progress=True)
-        engine.ask("What does the record say?")  # loads the reader and scorer
+        engine.ask("What does the record say?")  # loads the embedder and the reader
     except qa.EmptyCorpusError as exc:
         log.warning("%s Add documents in the Record tab.", exc)
     return engine

@@ -2,6 +2,7 @@
 
     python -m bench squad   [--limit N] [--articles N] [--article TITLE] [--details] [--out DIR]
     python -m bench v2      [--limit N] [--articles N] [--out DIR]
+    python -m bench fairytale [--limit N] [--articles N] [--out DIR]
     python -m bench scale   [--parts abc] [--questions N] [--skip-hnsw-1m] [--sizes 10000,100000,1000000] [--out DIR]
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
 
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     v2 = sub.add_parser("v2", help="SQuAD v2 half: answerability AUROC, abstention, off-topic questions")
     common(v2)
+
+    fairytale = sub.add_parser("fairytale", help="FairytaleQA test split: paraphrased questions, one record a story")
+    common(fairytale)
 
     scale = sub.add_parser("scale", help="one big record, FAISS flat/IVF/HNSW at 10k-1M vectors, embedding speed")
     scale.add_argument("--out", type=Path, default=RESULTS)
@@ -85,6 +89,12 @@ def main(argv=None) -> int:
         result = run_v2(limit=args.limit, articles=args.articles, out_dir=args.out, name=args.name or "squad_v2",
                         progress=progress)
         summary = {**result["overall"], "off_topic_abstention_rate": result["off_topic"]["abstention_rate"]}
+    elif args.bench == "fairytale":
+        from .fairytale_bench import run_fairytale
+
+        result = run_fairytale(limit=args.limit, articles=args.articles, out_dir=args.out,
+                               name=args.name or "fairytale", progress=progress)
+        summary = result["overall"]
     elif args.bench == "scale":
         from .scale_bench import run_scale
 
@@ -99,7 +109,7 @@ def main(argv=None) -> int:
         result = run_latency(article=args.article, questions=args.questions, out_dir=args.out, name=args.name,
                              progress=progress)
         summary = result.get("summary", {})
-    name = getattr(args, "name", None) or {"squad": "squad", "v2": "squad_v2"}[args.bench]
+    name = getattr(args, "name", None) or {"squad": "squad", "v2": "squad_v2", "fairytale": "fairytale"}[args.bench]
     print(f"\nwrote {Path(args.out) / name}.json and .md in {time.perf_counter() - started:.0f}s")
     for key, value in summary.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -66,10 +66,16 @@ def run_latency(article: str | None = None, questions: int = 200, out_dir: Path 
         index = engine.index
         cold["index_build_seconds"] = time.perf_counter() - t
         cold["chunks"], cold["sentences"] = len(index.chunks), len(index.sentences)
+        cold["index_bytes_per_sentence"] = index_bytes(index) / max(1, len(index.sentences))
         reopened = Engine(corpus_dir=tmp / "corpus", index_dir=tmp / "index")
         t = time.perf_counter()
         reopened.index  # noqa: B018
         cold["index_open_seconds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        from qa.reader_model import get_reader_model
+
+        get_reader_model()
+        cold["reader_load_seconds"] = time.perf_counter() - t
 
         asked = sample_questions(art.questions, questions)
         t = time.perf_counter()
@@ -95,6 +101,7 @@ def run_latency(article: str | None = None, questions: int = 200, out_dir: Path 
             answer = reopened.ask(q.text)
             repeated.append((answer, (time.perf_counter() - t) * 1000.0))
         progress(f"{len(asked)} questions asked twice")
+        scored = [candidates_scored(answer, reopened) for answer, _ in first]
 
     first_stats, repeat_stats = stage_stats(first[1:] or first), stage_stats(repeated)
     single_stats = stage_stats(single) if single else {}
@@ -105,7 +112,11 @@ def run_latency(article: str | None = None, questions: int = 200, out_dir: Path 
         "repeated_asks": repeat_stats,
         "questions_per_second_first": 1000.0 / total if total else None,
         "peak_rss_mb": round(peak_rss_mb(), 1), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "candidates_scored_mean": sum(scored) / len(scored),
         "summary": {"model_load_seconds": cold["model_load_seconds"],
+                    "reader_load_seconds": cold["reader_load_seconds"],
+                    "index_bytes_per_sentence": cold["index_bytes_per_sentence"],
+                    "candidates_scored_mean": sum(scored) / len(scored),
                     "index_build_seconds": cold["index_build_seconds"],
                     "index_open_seconds": cold["index_open_seconds"], "first_ask_ms_p50": first_stats["wall"]["p50"],
                     "first_ask_ms_p95": first_stats["wall"]["p95"],
@@ -115,6 +126,17 @@ def run_latency(article: str | None = None, questions: int = 200, out_dir: Path 
     }
     write_results(out_dir, name, result, latency_markdown(result))
     return result
+
+
+def index_bytes(index) -> int:
+    return sum(f.stat().st_size for f in Path(index.path).rglob("*") if f.is_file())
+
+
+def candidates_scored(answer, engine) -> int:
+    """Sentences the reader's cross-encoder scored for this answer: the shortlist of the passages' sentences."""
+    from qa.reading import candidate_sentences
+
+    return min(engine.settings.reader_candidates, len(candidate_sentences(answer.passages, engine.index)))
 
 
 def latency_markdown(result: dict) -> str:
@@ -132,9 +154,11 @@ def latency_markdown(result: dict) -> str:
         f"Revision {p.get('git_head', '?')}; {p['cpus']} CPUs, load average {p['load_average_at_start'][0]} → "
         f"{result['load_average_at_end'][0]}; peak RSS {result['peak_rss_mb']:.0f} MB.",
         "## Cold start",
-        md_table(["model load s", "index build s", "index open s", "first ask ms"],
-                 [[fmt(c["model_load_seconds"], 2), fmt(c["index_build_seconds"], 2), fmt(c["index_open_seconds"], 3),
-                   fmt(c["first_ask_ms"], 1)]]),
+        md_table(["embedder load s", "reader load s", "index build s", "index open s", "first ask ms",
+                  "index bytes/sentence", "candidates scored (mean)"],
+                 [[fmt(c["model_load_seconds"], 2), fmt(c["reader_load_seconds"], 2), fmt(c["index_build_seconds"], 2),
+                   fmt(c["index_open_seconds"], 3), fmt(c["first_ask_ms"], 1), fmt(c["index_bytes_per_sentence"], 0),
+                   fmt(result["candidates_scored_mean"], 1)]]),
         "## Per stage (ms)",
         f"First asks embed the question (torch/FAISS at their default {result['threads_default']} threads, and "
         "interleaved with them, at 1 thread); repeated asks hit the engine's query-embedding cache.",

@@ -41,10 +41,15 @@ def main() -> None:
         engine.refresh()
         build = time.perf_counter() - t
         engine.ask("warm up")
+        from bench.latency_bench import candidates_scored, index_bytes
+
+        per_sentence = index_bytes(engine.index) / len(engine.index.sentences)
         questions = [c["question"] for c in CASES]
-        first, repeat = [], []
+        first, repeat, scored = [], [], []
         for q in questions:
-            first.append(engine.ask(q).timings["total"])
+            answer = engine.ask(q)
+            first.append(answer.timings["total"])
+            scored.append(candidates_scored(answer, engine))
         for q in questions:
             repeat.append(engine.ask(q).timings["total"])
     passed = sum(not check_case(c) for c in CASES)
@@ -55,6 +60,8 @@ def main() -> None:
         "index_build_s": round(build, 3),
         "ask_ms_p50": round(q(first, 50), 1), "ask_ms_p95": round(q(first, 95), 1),
         "ask_ms_p50_repeat_question": round(q(repeat, 50), 1),
+        "candidates_scored_mean": round(statistics.fmean(scored), 2),
+        "index_bytes_per_sentence": round(per_sentence),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "golden_pass": f"{passed}/{len(CASES)}",
     }

@@ -11,7 +11,6 @@ computed from document offsets or from SQuAD's official normalisation; see METRI
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .squad_data import (ANSWERABILITY_TRAIN, HELD_OUT_EXCLUDE, OFF_TOPIC, SQUAD_V1, SQUAD_V2_HALF, exact_match,
+from .squad_data import (ANSWERABILITY_TRAIN, HELD_OUT_EXCLUDE, OFF_TOPIC, OLD_SCORER_TRAIN, SQUAD_V1, SQUAD_V2_HALF, exact_match,
                          f1_score, load_articles, span_covers_answer, text_contains_answer, write_corpus)
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -93,7 +92,8 @@ def sample_questions(questions, limit: int | None, seed: int = 0):
 
 
 def provenance() -> dict:
-    """What was measured: the code revision, the scorer file and the machine load (no host names)."""
+    """What was measured: the code revision, the reader's weights and threshold, the machine load (no host
+    names)."""
     root = Path(__file__).resolve().parent.parent
     info = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
@@ -105,14 +105,29 @@ def provenance() -> dict:
         info["git_head"] = head + ("+uncommitted qa/ changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         pass
-    scorer = root / "qa" / "scorer.json"
-    if scorer.is_file():
-        info["scorer_sha256"] = hashlib.sha256(scorer.read_bytes()).hexdigest()[:16]
+    card = root / "qa" / "models" / "reader" / "card.json"
+    if card.is_file():
         try:
-            info["scorer_threshold"] = json.loads(scorer.read_text()).get("threshold")
+            d = json.loads(card.read_text())
+            info["reader_sha256"] = d.get("sha256", "")[:16]
+            info["reader_threshold"] = d.get("threshold")
         except ValueError:
             pass
     return info
+
+
+def shipped_threshold() -> float:
+    from qa.reader_model import get_reader_model
+
+    return get_reader_model().threshold
+
+
+def ask_unthresholded(engine, question: str):
+    """One read gives both the answer at the shipped threshold and the top sentence without abstention: the
+    embedded reader abstains exactly when answerability is below the threshold, so asking with threshold 0 and
+    comparing afterwards costs one forward pass, not two."""
+    answer = engine.ask(question, abstain_threshold=0.0)
+    return answer, answer.abstained or answer.answerability < shipped_threshold()
 
 
 def fmt(value, digits: int = 3) -> str:
@@ -158,7 +173,7 @@ def query_vector(engine, answer) -> np.ndarray:
 
 def top_sentence_baselines(index, doc_id: str, question_text: str, vector: np.ndarray, passages) -> dict:
     """Top sentence by BM25, by dense similarity, and by dense similarity among the fused top-k passages'
-    sentences (the pipeline without the answer scorer). Same index, same chunks as the product."""
+    sentences (the pipeline without the reader). Same index, same chunks as the product."""
     from qa.retrieval import bm25_scores
     from qa.text import terms
 
@@ -167,7 +182,7 @@ def top_sentence_baselines(index, doc_id: str, question_text: str, vector: np.nd
     picks = {"bm25": int(np.argmax(lexical)) if len(lexical) and lexical.max() > 0 else None,
              "dense": int(np.argmax(sims)) if len(sims) else None}
     pool = sorted({sid for p in passages for sid in p.chunk.sentence_ids})
-    picks["hybrid_no_scorer"] = max(pool, key=lambda sid: (sims[sid], -sid)) if pool else None
+    picks["hybrid_no_reader"] = max(pool, key=lambda sid: (sims[sid], -sid)) if pool else None
     return {name: index.sentences[sid] if sid is not None else None for name, sid in picks.items()}
 
 
@@ -183,7 +198,7 @@ def baseline_row(sentence, doc_id: str, answers) -> dict:
 
 def evaluate_question(engine, index, doc_id: str, q, article_title: str) -> dict:
     started = time.perf_counter()
-    answer = engine.ask(q.text)
+    answer, abstained = ask_unthresholded(engine, q.text)
     latency = (time.perf_counter() - started) * 1000.0
     truths = [a[2] for a in q.answers]
     passages = sorted(answer.passages, key=lambda p: p.rank)
@@ -191,17 +206,22 @@ def evaluate_question(engine, index, doc_id: str, q, article_title: str) -> dict
               for p in passages]
     text = strip_markers(answer.text)
     cit_ok = [c.doc_id == doc_id and span_covers_answer(c.start, c.end, q.answers) for c in answer.citations]
+    top = max(answer.citations, key=lambda c: c.score, default=None)
+    top_ok = top is not None and top.doc_id == doc_id and span_covers_answer(top.start, top.end, q.answers)
+    if abstained:
+        cit_ok = []
     span = next((c.span_text for c in answer.citations if c.span_text), None) or answer.short_answer
     row = {
         "qid": q.qid, "article": article_title, "qword": question_word(q.text), "question": q.text,
         "gold": truths[:3],
         **{f"r@{k}": any(covers[:k]) for k in (1, 3, 5)},
-        "abstained": bool(answer.abstained), "answerability": float(answer.answerability),
-        "hit": (not answer.abstained) and text_contains_answer(text, truths),
+        "abstained": bool(abstained), "answerability": float(answer.answerability),
+        "top_sentence_correct": top_ok,
+        "hit": (not abstained) and text_contains_answer(text, truths),
         "citations": len(cit_ok), "citations_correct": sum(cit_ok),
         "first_citation_correct": bool(cit_ok and cit_ok[0]), "any_citation_correct": any(cit_ok),
-        "span": None if answer.abstained else span,
-        "words": None if answer.abstained else word_count(text),
+        "span": None if abstained else span,
+        "words": None if abstained else word_count(text),
         "latency_ms": latency, "timings": {k: round(v, 3) for k, v in answer.timings.items()},
         "answer": answer.text,
     }
@@ -214,7 +234,7 @@ def evaluate_question(engine, index, doc_id: str, q, article_title: str) -> dict
     return row
 
 
-BASELINES = ("bm25", "dense", "hybrid_no_scorer")
+BASELINES = ("bm25", "dense", "hybrid_no_reader")
 
 
 def aggregate(rows: list[dict]) -> dict:
@@ -228,6 +248,7 @@ def aggregate(rows: list[dict]) -> dict:
         "questions": n,
         **{f"recall@{k}": mean(r[f"r@{k}"] for r in rows) for k in (1, 3, 5)},
         "answer_hit_rate": mean(r["hit"] for r in rows),
+        "top_sentence_correct": mean(r["top_sentence_correct"] for r in rows),
         "answer_hit_rate_answered": mean(r["hit"] for r in answered),
         "answer_covers_gold": mean(r["any_citation_correct"] for r in rows),
         "citation_precision": (sum(r["citations_correct"] for r in rows) / sum(r["citations"] for r in rows)
@@ -286,6 +307,8 @@ def run_squad(limit: int | None = None, articles: int | None = None, titles=None
         "excluded_articles": sorted(HELD_OUT_EXCLUDE), "provenance": info, "definitions": METRICS,
         "overall": aggregate(rows),
         "by_question_word": {w: aggregate([r for r in rows if r["qword"] == w]) for w in QWORDS},
+        # The articles the previous reader's published figures were measured on, for a like-for-like comparison.
+        "old_reader_articles": aggregate([r for r in rows if r["article"] not in OLD_SCORER_TRAIN]),
         "index_build_seconds": {"mean": mean(builds), "median": float(statistics.median(builds)) if builds else None,
                                 "max": max(builds, default=None), "total": sum(builds)},
         "per_article": per_article,
@@ -303,10 +326,13 @@ def run_squad(limit: int | None = None, articles: int | None = None, titles=None
 
 def squad_markdown(result: dict) -> str:
     groups = [("all", result["overall"])] + [(w, result["by_question_word"][w]) for w in QWORDS]
+    if result.get("old_reader_articles", {}).get("questions"):
+        groups.append(("the old reader's held-out articles", result["old_reader_articles"]))
     groups = [(g, m) for g, m in groups if m.get("questions")]
-    header = ["questions", "n", "R@1", "R@3", "R@5", "answer hit", "cite covers", "cite precision", "span cov",
-              "span EM", "span F1", "words", "abstain", "p50 ms", "p95 ms"]
+    header = ["questions", "n", "R@1", "R@3", "R@5", "answer hit", "top sentence", "cite covers", "cite precision",
+              "span cov", "span EM", "span F1", "words", "abstain", "p50 ms", "p95 ms"]
     rows = [[g, m["questions"], m["recall@1"], m["recall@3"], m["recall@5"], m["answer_hit_rate"],
+             m["top_sentence_correct"],
              m["answer_covers_gold"], m["citation_precision"], m["span_coverage"], m["span_em"], m["span_f1"],
              fmt(m["answer_words_mean"], 1), m["abstention_rate"], fmt(m["latency_ms_p50"], 0),
              fmt(m["latency_ms_p95"], 0)] for g, m in groups]
@@ -321,8 +347,8 @@ def squad_markdown(result: dict) -> str:
     return "\n\n".join([
         f"# SQuAD v1.1 dev: {result['articles']} held-out articles, {result['overall']['questions']} questions",
         f"Each article is one record (own corpus and index); every question through `Engine.ask`. "
-        f"Revision {p.get('git_head', '?')}, scorer {p.get('scorer_sha256', '?')} (threshold "
-        f"{fmt(p.get('scorer_threshold'))}); limit per article: {result['limit_per_article']}.",
+        f"Revision {p.get('git_head', '?')}, reader {p.get('reader_sha256', '?')} (threshold "
+        f"{fmt(p.get('reader_threshold'))}); limit per article: {result['limit_per_article']}.",
         "## Product, overall and by question word", md_table(header, rows),
         "## Baselines (top sentence; same chunks and index)",
         "Baseline hit = the top sentence's offsets cover a gold answer; compare with the product's "
@@ -365,13 +391,13 @@ def run_v2(limit: int | None = None, articles: int | None = None, out_dir: Path 
             engine, doc_id, index, build_seconds = open_record(article, Path(tmp) / f"a{i}")
             questions = sample_questions(article.questions, limit)
             for q in questions:
-                answer = engine.ask(q.text)
+                answer, abstained = ask_unthresholded(engine, q.text)
                 vector = query_vector(engine, answer)
                 truths = [a[2] for a in q.answers]
                 rows.append({
                     "qid": q.qid, "article": article.title, "answerable": not q.impossible,
-                    "answerability": float(answer.answerability), "abstained": bool(answer.abstained),
-                    "hit": (not q.impossible and not answer.abstained
+                    "answerability": float(answer.answerability), "abstained": bool(abstained),
+                    "hit": (not q.impossible and not abstained
                             and text_contains_answer(strip_markers(answer.text), truths)),
                     "baseline_max_dense": float(np.max(index.sentence_vectors @ vector)),
                     "qword": question_word(q.text)})
@@ -448,8 +474,8 @@ def v2_markdown(result: dict) -> str:
             for g, x in groups if x.get("questions")]
     return "\n\n".join([
         f"# SQuAD v2 (dev half): {result['articles']} held-out articles, {m['questions']} questions",
-        f"Abstention at the shipped threshold ({fmt(p.get('scorer_threshold'))}), revision {p.get('git_head', '?')}, "
-        f"scorer {p.get('scorer_sha256', '?')}. Positive class for AUROC: answerable; for abstain "
+        f"Abstention at the shipped threshold ({fmt(p.get('reader_threshold'))}), revision {p.get('git_head', '?')}, "
+        f"reader {p.get('reader_sha256', '?')}. Positive class for AUROC: answerable; for abstain "
         f"precision/recall: unanswerable.",
         md_table(header, rows),
         "## Off-topic questions", md_table(

@@ -14,12 +14,14 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SQUAD_V1 = SHARED / "data" / "squad" / "dev-v1.1.json"
 SQUAD_V2_HALF = SHARED / "data" / "squad" / "dev-v2.0-half.json"
 
-# Articles used to fit the scorer (bench/train_scorer.py); no figure we report is measured on them.
-SCORER_TRAIN = ("Nikola_Tesla", "Teacher", "Southern_California", "Oxygen", "Apollo_program", "Ctenophora",
-                "Black_Death", "Pharmacy", "Private_school", "Doctor_Who", "Kenya", "Prime_number")
-# SQuAD v2 articles used to fit answerability and the abstention threshold; excluded from v1.1 figures too.
+# SQuAD v2 articles whose questions (answerable and unanswerable) train the reader (bench/train_reader.py); they are
+# also v1.1 dev articles, so every v1.1 and v2 figure leaves them out.
 ANSWERABILITY_TRAIN = ("Normans", "Packet_switching", "1973_oil_crisis", "Harvard_University", "Islamism")
-HELD_OUT_EXCLUDE = frozenset(SCORER_TRAIN + ANSWERABILITY_TRAIN)
+HELD_OUT_EXCLUDE = frozenset(ANSWERABILITY_TRAIN)
+# The articles the previous, hand-feature reader was fitted on (revision 0e0e0bc and before): its published figures
+# leave them out, so a like-for-like comparison does too (`bench squad` reports that subset separately).
+OLD_SCORER_TRAIN = ("Nikola_Tesla", "Teacher", "Southern_California", "Oxygen", "Apollo_program", "Ctenophora",
+                    "Black_Death", "Pharmacy", "Private_school", "Doctor_Who", "Kenya", "Prime_number")
 
 # Questions no encyclopedia article here answers: abstention must also hold for the plainly off-topic.
 OFF_TOPIC = (

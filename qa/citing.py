@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .answering import QuestionInfo, short_answer_span
+from .questions import QuestionInfo, short_answer_span
 from .index import CorpusIndex
 from .schema import Citation
 
@@ -14,14 +14,15 @@ def with_marker(sentence: str, number: int) -> str:
     return f"{sentence} [{number}]"
 
 
-def cite(sentence_ids: list[int], index: CorpusIndex, question: QuestionInfo,
-         scores: dict[int, float]) -> tuple[str, list[Citation], str | None]:
-    """Answer text, its citations (numbered in order of appearance) and the short answer, if any."""
+def cite(sentence_ids: list[int], index: CorpusIndex, scores: dict[int, float],
+         spans: dict[int, tuple[int, int]]) -> tuple[str, list[Citation], str | None]:
+    """Answer text, its citations (numbered in order of appearance) and the short answer, if any. `spans` gives
+    the short answer of a sentence as offsets within it; the first cited one is the answer's `short_answer`."""
     citations, parts, short = [], [], None
     for number, sid in enumerate(sentence_ids, 1):
         s = index.sentences[sid]
         doc = index.documents[s.doc_id]
-        span = short_answer_span(question, s.text)
+        span = spans.get(sid)
         span_fields = {}
         if span is not None:
             span_fields = {"span_start": s.start + span[0], "span_end": s.start + span[1],
@@ -43,16 +44,16 @@ def cite_claims(claims: list[tuple[str, int, float]], index: CorpusIndex,
     scores = {}
     for _, sid, score in claims:
         scores[sid] = max(score, scores.get(sid, score))
-    _, citations, short = cite(order, index, question, scores)
+    spans = {sid: span for sid in order
+             if (span := short_answer_span(question, index.sentences[sid].text)) is not None}
+    _, citations, short = cite(order, index, scores, spans)
     number = {sid: n for n, sid in enumerate(order, 1)}
     text = " ".join(with_marker(claim, number[sid]) for claim, sid, _ in claims)
     return text, citations, short
 
 
-def abstention_text(passages, unmentioned: tuple[str, ...] = ()) -> str:
+def abstention_text(passages) -> str:
     text = "The record does not say."
-    if unmentioned:
-        text += " It never mentions " + " or ".join(f"“{w}”" for w in unmentioned) + "."
     if passages:
         text += " The closest passages are listed as related reading; none of them answers the question."
     return text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .answering import analyse_question, short_answer_span
+from .questions import analyse_question, short_answer_span
 from .schema import Answer
 
 _PERSON_PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|they|them|their)\b", re.I)

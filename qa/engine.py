@@ -11,8 +11,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from .answering import Scorer, analyse_question, default_scorer, read, select_answer_sentences
-from .citing import abstention_text, cite
 from .conversation import resolve_followup
 from .documents import SUPPORTED_SUFFIXES, parse_document
 from .embedding import get_embedder
@@ -20,6 +18,7 @@ from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeErr
                      LastDocumentError, QAError, QuestionTooLongError, UnknownDocumentError,
                      UnsupportedDocumentError)
 from .index import CorpusIndex, corpus_signature, open_index
+from .questions import analyse_question
 from .readers import Query, answer_events
 from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
 from .retrieval import retrieve
@@ -30,7 +29,7 @@ from .text import terms
 log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
-                  "reader"}
+                  "reader", "reader_candidates"}
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
 
@@ -40,11 +39,10 @@ class Engine:
     while the index refreshes; each question sees one whole index version."""
 
     def __init__(self, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None,
-                 settings: Settings | None = None, scorer: Scorer | None = None, **overrides):
+                 settings: Settings | None = None, **overrides):
         settings = settings or Settings.from_env()
         paths = {k: Path(v) for k, v in (("corpus_dir", corpus_dir), ("index_dir", index_dir)) if v is not None}
         self.settings = settings.replace(**paths, **overrides)
-        self._scorer = scorer
         self._index: CorpusIndex | None = None
         self._signature: dict | None = None
         self._checked_at = 0.0
@@ -55,10 +53,6 @@ class Engine:
     @property
     def embedder(self):
         return get_embedder(self.settings.embedding_model)
-
-    @property
-    def scorer(self) -> Scorer:
-        return self._scorer or default_scorer()
 
     @property
     def index(self) -> CorpusIndex:
@@ -87,46 +81,12 @@ class Engine:
     # ------------------------------------------------------------------------------------------ asking
 
     def ask(self, question: str, history: list | None = None, **overrides) -> Answer:
-        q = self._retrieve(question, history, overrides)
-        if q.settings.reader != "sentence":
-            return _final(answer_events(q, stream=False))
-        return self._read_sentences(q)
-
-    def _read_sentences(self, q: Query) -> Answer:
-        """The embedded reader (QA_READER=sentence): verbatim sentences, scored; abstains below the threshold."""
-        settings, info, index, passages, timings = q.settings, q.info, q.index, q.passages, q.timings
-        query_vector, resolved, started, question = q.query_vector, q.resolved, q.started, q.question
-
-        t = time.perf_counter()
-        scorer = self.scorer
-        pieces = self.embedder.query_tokens(resolved)  # cached with the query vector: no second forward pass
-        reading = read(info, passages, index, query_vector, scorer, self.embedder.word_vectors,
-                       (pieces.tokens, pieces.content))
-        threshold = scorer.threshold if settings.abstain_threshold is None else settings.abstain_threshold
-        abstained = reading.answerability < threshold or not reading.sentence_ids
-        chosen = [] if abstained else select_answer_sentences(info, reading, index, settings.max_answer_sentences)
-        timings["read"] = _ms(t)
-
-        t = time.perf_counter()
-        scores = dict(zip(reading.sentence_ids, reading.probabilities))
-        if abstained:
-            text, citations, short = abstention_text(passages, reading.unmentioned), [], None
-        else:
-            text, citations, short = cite(chosen, index, info, scores)
-        timings["cite"] = _ms(t)
-        timings["total"] = _ms(started)
-        return Answer(question=question, text=text, abstained=abstained, citations=citations, passages=passages,
-                      timings=timings, answerability=reading.answerability, short_answer=short,
-                      resolved_question=resolved if resolved != question else None)
+        return _final(answer_events(self._retrieve(question, history, overrides), stream=False))
 
     def ask_stream(self, question: str, history: list | None = None, **overrides) -> Iterator[Delta | Answer]:
         """Like `ask`, as events: with the generative reader, `Delta`s of raw generated text as they arrive, then
         the verified `Answer` (which replaces the raw text); with the other readers, just the `Answer`."""
-        q = self._retrieve(question, history, overrides)
-        if q.settings.reader == "sentence":
-            yield self._read_sentences(q)
-        else:
-            yield from answer_events(q, stream=True)
+        yield from answer_events(self._retrieve(question, history, overrides), stream=True)
 
     def _retrieve(self, question, history, overrides) -> Query:
         """Validate, resolve the follow-up, embed, retrieve (and rerank, when a reranker is set)."""

@@ -31,7 +31,7 @@ from .text import TOKENIZER_VERSION, term_lists
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: contextual word-piece vectors of every sentence
+FORMAT_VERSION = 3  # 3: no per-sentence word-piece vectors (the trained reader reads the text itself)
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
@@ -48,10 +48,6 @@ class CorpusIndex:
     chunk_bm25: object
     sentence_bm25: object
     sentence_chunk: np.ndarray = field(default=None)  # first chunk that holds each sentence
-    # Contextual word-piece vectors of all sentences (float16, unit length), sentence i's at
-    # token_vectors[token_offsets[i]:token_offsets[i + 1]].
-    token_vectors: np.ndarray | None = None
-    token_offsets: np.ndarray | None = None
     path: Path | None = None
 
     def __post_init__(self):
@@ -60,11 +56,6 @@ class CorpusIndex:
             for chunk in reversed(self.chunks):
                 first[list(chunk.sentence_ids)] = chunk.chunk_id
             self.sentence_chunk = first
-
-    def sentence_tokens(self, sentence_id: int) -> np.ndarray:
-        if self.token_vectors is None:
-            return np.zeros((0, self.sentence_vectors.shape[1]), dtype=np.float16)
-        return self.token_vectors[self.token_offsets[sentence_id]:self.token_offsets[sentence_id + 1]]
 
     @property
     def problems(self) -> list[str]:
@@ -129,7 +120,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     previous_times = {d: info["indexed_at"] for part in ("documents", "skipped")
                       for d, info in (previous.manifest.get(part, {}).items() if previous is not None else ())}
     documents, problems, skipped, indexed_at = [], [], {}, {}
-    reused_vectors: dict[str, tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = {}
+    reused_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for path in files:
         doc_id = doc_id_for(path, corpus_dir)
         sha = _sha256_file(path)
@@ -167,14 +158,11 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     dim = embedder.dimension
     chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     sentence_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
-    sentence_tokens: list[np.ndarray | None] = [None] * len(sentences)
     todo_chunks, todo_sentences = [], []
     for doc in documents:
         s0, s1, c0, c1 = doc_ranges[doc.doc_id]
         if doc.doc_id in reused_vectors:
-            old_c, old_s, old_t = reused_vectors[doc.doc_id]
-            chunk_vectors[c0:c1], sentence_vectors[s0:s1] = old_c, old_s
-            sentence_tokens[s0:s1] = old_t
+            chunk_vectors[c0:c1], sentence_vectors[s0:s1] = reused_vectors[doc.doc_id]
         else:
             todo_chunks.extend(range(c0, c1))
             todo_sentences.extend(range(s0, s1))
@@ -182,19 +170,13 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
     if todo_chunks:
         chunk_vectors[todo_chunks] = embedder.encode([chunks[i].text for i in todo_chunks], show_progress=progress)
     if todo_sentences:
-        vectors, tokens = embedder.encode_with_tokens([sentences[i].text for i in todo_sentences],
-                                                      show_progress=progress)
-        sentence_vectors[todo_sentences] = vectors
-        for i, t in zip(todo_sentences, tokens):
-            sentence_tokens[i] = t
+        sentence_vectors[todo_sentences] = embedder.encode([sentences[i].text for i in todo_sentences],
+                                                           show_progress=progress)
     embed_seconds = time.perf_counter() - embed_started
-    token_offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
-    token_offsets[1:] = np.cumsum([len(t) for t in sentence_tokens])
-    token_vectors = (np.concatenate(sentence_tokens) if sentences else np.zeros((0, dim))).astype(np.float16)
 
     faiss_index = make_faiss_index(chunk_vectors)
-    chunk_bm25 = _bm25([c.text for c in chunks])
-    sentence_bm25 = _bm25([s.text for s in sentences])
+    chunk_bm25 = build_bm25([c.text for c in chunks])
+    sentence_bm25 = build_bm25([s.text for s in sentences])
     manifest = {
         "format_version": FORMAT_VERSION,
         "created": now,
@@ -213,8 +195,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
                   "embed_seconds": round(embed_seconds, 3)},
     }
     index = CorpusIndex(manifest, {d.doc_id: d for d in documents}, sentences, chunks, chunk_vectors,
-                        sentence_vectors, faiss_index, chunk_bm25, sentence_bm25, token_vectors=token_vectors,
-                        token_offsets=token_offsets)
+                        sentence_vectors, faiss_index, chunk_bm25, sentence_bm25)
     manifest["build"]["seconds"] = round(time.perf_counter() - started, 3)
     index.path = _publish(index, index_dir)
     log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])
@@ -227,10 +208,9 @@ def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
-def _doc_vectors(index: CorpusIndex, doc_id: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _doc_vectors(index: CorpusIndex, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
     s0, s1, c0, c1 = index.manifest["documents"][doc_id]["range"]
-    return (index.chunk_vectors[c0:c1], index.sentence_vectors[s0:s1],
-            [np.asarray(index.sentence_tokens(i)) for i in range(s0, s1)])
+    return index.chunk_vectors[c0:c1], index.sentence_vectors[s0:s1]
 
 
 def hnsw_ef_search(n: int) -> int:
@@ -255,7 +235,7 @@ def make_faiss_index(vectors: np.ndarray):
     return index
 
 
-def _bm25(texts: list[str]):
+def build_bm25(texts: list[str]):
     import bm25s
 
     retriever = bm25s.BM25()
@@ -276,8 +256,6 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
         _write_json(tmp / "chunks.json", [[c.doc_id, c.start, c.end, list(c.sentence_ids)] for c in index.chunks])
         np.save(tmp / "chunk_vectors.npy", index.chunk_vectors)
         np.save(tmp / "sentence_vectors.npy", index.sentence_vectors)
-        np.save(tmp / "token_vectors.npy", index.token_vectors)
-        np.save(tmp / "token_offsets.npy", index.token_offsets)
         faiss.write_index(index.faiss_index, str(tmp / "chunks.faiss"))
         index.chunk_bm25.save(str(tmp / "chunk_bm25"), show_progress=False)
         index.sentence_bm25.save(str(tmp / "sentence_bm25"), show_progress=False)
@@ -402,19 +380,13 @@ def _load_version(version: Path) -> CorpusIndex:
               for i, (d, s, e, ids) in enumerate(json.loads((version / "chunks.json").read_text(encoding="utf-8")))]
     chunk_vectors = np.load(version / "chunk_vectors.npy")
     sentence_vectors = np.load(version / "sentence_vectors.npy")
-    # Memory-mapped: a large record's word-piece vectors stay on disk until a question touches them.
-    token_vectors = np.load(version / "token_vectors.npy", mmap_mode="r")
-    token_offsets = np.load(version / "token_offsets.npy")
     faiss_index = faiss.read_index(str(version / "chunks.faiss"))
     chunk_bm25 = bm25s.BM25.load(str(version / "chunk_bm25"), show_progress=False, verbosity=0)
     sentence_bm25 = bm25s.BM25.load(str(version / "sentence_bm25"), show_progress=False, verbosity=0)
     if faiss_index.ntotal != len(chunks) or len(chunk_vectors) != len(chunks) or len(sentence_vectors) != len(sentences):
         raise IndexCorruptError(f"Index at {version} is inconsistent (vector and chunk counts differ).")
-    if len(token_offsets) != len(sentences) + 1 or token_offsets[-1] != len(token_vectors):
-        raise IndexCorruptError(f"Index at {version} is inconsistent (word-piece vectors and sentences differ).")
     return CorpusIndex(manifest, documents, sentences, chunks, chunk_vectors, sentence_vectors, faiss_index,
-                       chunk_bm25, sentence_bm25, token_vectors=token_vectors, token_offsets=token_offsets,
-                       path=version)
+                       chunk_bm25, sentence_bm25, path=version)
 
 
 def open_index(settings: Settings, embedder, progress: bool = False) -> CorpusIndex:

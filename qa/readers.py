@@ -1,7 +1,7 @@
-"""The answerers other than the embedded sentence reader (`QA_READER=extractive|generative`), behind one call:
-`answer_events(query, stream)` yields `Delta`s (generated text, generative only, when streaming) and then the
-final `Answer`. The engine retrieves; this module reads, verifies and cites. Each stage lives in its own module:
-`qa.extractive`, `qa.generation`, `qa.verification`, `qa.citing`."""
+"""Every answerer behind one call (`QA_READER=sentence|extractive|generative`): `answer_events(query, stream)`
+yields `Delta`s (generated text, generative only, when streaming) and then the final `Answer`. The engine
+retrieves; this module reads, verifies and cites. Each stage lives in its own module: `qa.reading` (the
+embedded, trained sentence reader), `qa.extractive`, `qa.generation`, `qa.verification`, `qa.citing`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .answering import QuestionInfo
-from .citing import abstention_text, cite_claims, with_marker
+from .citing import abstention_text, cite, cite_claims, with_marker
 from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
+from .questions import QuestionInfo
+from .reader_model import get_reader_model
+from .reading import read_sentences, select_answer_sentences, short_span
 from .schema import Answer, Delta, Passage
 from .settings import Settings
 from .verification import verify
@@ -37,18 +39,44 @@ class Query:
 
 
 def answer_events(q: Query, stream: bool = False) -> Iterator[Delta | Answer]:
-    if q.settings.reader == "extractive":
+    if q.settings.reader == "sentence":
+        yield sentence_answer(q)
+    elif q.settings.reader == "extractive":
         yield extractive_answer(q)
     elif q.settings.reader == "generative":
         yield from generative_events(q, stream)
     else:
-        raise QAError(f"Reader '{q.settings.reader}' is answered by the engine itself.")
+        raise QAError(f"Unknown reader '{q.settings.reader}'.")
 
 
 def _answer(q: Query, **fields) -> Answer:
     q.timings["total"] = (time.perf_counter() - q.started) * 1000.0
     return Answer(question=q.question, passages=q.passages, timings=q.timings, reader=q.settings.reader,
                   resolved_question=q.resolved if q.resolved != q.question else None, **fields)
+
+
+def sentence_answer(q: Query) -> Answer:
+    """The embedded reader: verbatim sentences of the record chosen by the trained cross-encoder, the short answer
+    marked; abstains when the best sentence's probability of answering is below the calibrated threshold."""
+    t = time.perf_counter()
+    model = get_reader_model()
+    reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates)
+    threshold = model.threshold if q.settings.abstain_threshold is None else q.settings.abstain_threshold
+    abstained = not reading.sentence_ids or reading.answerability < threshold
+    q.timings["read"] = (time.perf_counter() - t) * 1000.0
+    if abstained:
+        return _answer(q, text=abstention_text(q.passages), abstained=True, citations=[],
+                       answerability=reading.answerability)
+    t = time.perf_counter()
+    chosen = select_answer_sentences(q.info, reading, q.index, q.settings.max_answer_sentences)
+    best = reading.sentence_ids[0]
+    # The short answer comes from the best sentence only: a second sentence supports, it does not answer.
+    span = short_span(q.index.sentences[best].text, reading.spans.get(best))
+    scores = dict(zip(reading.sentence_ids, reading.probabilities))
+    text, citations, short = cite(chosen, q.index, scores, {best: span} if span else {})
+    q.timings["cite"] = (time.perf_counter() - t) * 1000.0
+    return _answer(q, text=text, abstained=False, citations=citations, answerability=reading.answerability,
+                   short_answer=short)
 
 
 def extractive_answer(q: Query) -> Answer:

@@ -54,3 +54,12 @@ def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str
             dense_score = float(index.chunk_vectors[chunk_id] @ query_vector)
         passages.append(Passage(chunk, score, rank, dense_score, float(lexical[chunk_id])))
     return passages
+
+
+def shortlist(dense: np.ndarray, lexical: np.ndarray, n: int, k: int = 60) -> list[int]:
+    """The cheap first stage of reading: positions of the n candidate sentences ranked best by reciprocal rank
+    fusion of their dense similarity and BM25 score. Only these reach the cross-encoder, which costs a forward
+    pass per sentence. Training builds its candidates with this same function."""
+    dense_order = np.argsort(-dense, kind="stable").tolist()
+    lexical_order = [i for i in np.argsort(-lexical, kind="stable").tolist() if lexical[i] > 0]
+    return [i for i, _ in reciprocal_rank_fusion([dense_order, lexical_order], k)[:n]]

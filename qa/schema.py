@@ -74,7 +74,7 @@ class Answer:
     citations: list[Citation]
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
-    answerability: float = 0.0  # the scorer's probability that the record answers the question
+    answerability: float = 0.0  # the reader's probability that the record answers the question
     short_answer: str | None = None
     resolved_question: str | None = None  # the question after follow-up resolution, when it changed
     reader: str = "sentence"  # which answerer produced it: sentence, extractive or generative

@@ -28,7 +28,9 @@ class Settings:
     fusion_depth: int = 30
     rrf_k: int = 60
     max_answer_sentences: int = 2
-    # Answers whose answerability is below this abstain; calibrated on SQuAD v2 (see README, Abstention).
+    # Candidate sentences the trained reader scores per question, shortlisted by dense similarity and BM25.
+    reader_candidates: int = 8
+    # Answers whose answerability is below this abstain; default: the reader's calibrated threshold (README).
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
     max_document_bytes: int = 50_000_000
@@ -51,6 +53,8 @@ class Settings:
             raise QAError(f"Unknown reader '{self.reader}': QA_READER must be one of {', '.join(READERS)}.")
         if not self.llm_timeout > 0:
             raise QAError(f"llm_timeout must be a positive number of seconds, not {self.llm_timeout}.")
+        if self.reader_candidates < 1:
+            raise QAError(f"reader_candidates must be at least 1, not {self.reader_candidates}.")
         if self.llm_max_tokens < 1:
             raise QAError(f"llm_max_tokens must be at least 1, not {self.llm_max_tokens}.")
 

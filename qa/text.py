@@ -1,5 +1,5 @@
-"""Word-level text handling shared by BM25 and the answer scorer: one tokeniser, so that what BM25 matched and
-what the scorer counts as overlap are the same terms. Stemming is Snowball (PyStemmer)."""
+"""Word-level text handling shared by BM25, the reader's shortlist and answer verification: one tokeniser, so that
+what BM25 matched and what verification counts as overlap are the same terms. Stemming is Snowball (PyStemmer)."""
 
 from __future__ import annotations
 

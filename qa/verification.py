@@ -5,7 +5,7 @@ with every sentence of the retrieved passages (the cited ones and the others):
 
 - similarity: cosine of the embedder's vectors (the index's sentence vectors, the claim encoded now);
 - coverage: the share of the claim's content terms (`qa.text.terms`, stemmed, stopwords out) that the sentence
-  contains, each term weighted by its IDF over the record's sentences (`answering.term_idf`), so that a name or
+  contains, each term weighted by its IDF over the record's sentences (`term_idf`), so that a name or
   a rare word the record never says ("murder" where the record says "manslaughter") costs more than a common one.
 
 A claim is supported by a sentence when similarity >= MIN_SIMILARITY and coverage >= MIN_COVERAGE. It is kept,
@@ -21,12 +21,13 @@ abstention. What this cannot catch: a contradiction in the record's own words (n
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from .answering import sentence_terms, term_idf
 from .documents import split_sentences
 from .generation import NO_ANSWER
 from .index import CorpusIndex
@@ -54,6 +55,26 @@ _ADDRESSES_AI = re.compile(
 
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+\s*")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|nothing|without|cannot)\b|n[’']t\b", re.I)
+
+
+@lru_cache(maxsize=200_000)
+def sentence_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
+def term_idf(index: CorpusIndex, query_terms) -> tuple[dict[str, float], frozenset[str]]:
+    """IDF over the record's sentences, and the terms that no sentence of the record contains."""
+    bm25 = index.sentence_bm25
+    n = bm25.scores["num_docs"]
+    indptr = bm25.scores["indptr"]
+    idf, unknown = {}, set()
+    for t in dict.fromkeys(query_terms):
+        tid = bm25.vocab_dict.get(t)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+        idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        if df == 0:
+            unknown.add(t)
+    return idf, frozenset(unknown)
 
 
 def negated(text: str) -> bool:

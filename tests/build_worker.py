@@ -43,10 +43,6 @@ class HashEmbedder:
             out[i] = v / np.linalg.norm(v)
         return out
 
-    def encode_with_tokens(self, texts, batch_size: int = 64, show_progress: bool = False):
-        """Text vectors, and one vector per word standing in for the model's word-piece vectors."""
-        return self.encode(texts), [self.encode(t.split() or [""]).astype(np.float16) for t in texts]
-
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 

@@ -44,7 +44,7 @@ def test_squad_bench_one_article(tmp_path):
     assert overall["span_em"] is None or overall["span_em"] <= overall["span_f1"]
     assert overall["answer_words_mean"] is None or overall["answer_words_mean"] > 0
     assert 0 < overall["latency_ms_p50"] <= overall["latency_ms_p95"] < 60_000
-    for name in ("bm25", "dense", "hybrid_no_scorer"):
+    for name in ("bm25", "dense", "hybrid_no_reader"):
         base = overall["baselines"][name]
         assert 0.0 <= base["hit_rate"] <= 1.0 and 0.0 <= base["text_hit_rate"] <= 1.0
     assert set(result["by_question_word"]) == {"who", "when", "what", "why", "how", "which", "where", "other"}

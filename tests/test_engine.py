@@ -3,9 +3,7 @@ import json
 import pytest
 
 from qa import Engine, QAError
-from qa.answering import analyse_question, unmentioned_words
 from qa.conversation import resolve_followup
-from qa.text import terms
 from qa.errors import EmptyQuestionError, QuestionTooLongError
 from qa.settings import Settings
 
@@ -115,20 +113,3 @@ def test_settings_come_from_environment_with_types():
     assert s.top_k == 9 and s.abstain_threshold == 0.2 and str(s.corpus_dir) == "/tmp/x"
     with pytest.raises(QAError, match="Unknown setting"):
         Settings().replace(colour="blue")
-
-
-def test_unmentioned_words_only_when_no_word_but_names_is_in_the_record():
-    directed = frozenset(terms("directed"))
-    assert unmentioned_words(analyse_question("Who directed Rust?"), directed) == ("directed",)
-    assert unmentioned_words(analyse_question("Who directed and produced Rust?"), directed) == ()
-    assert unmentioned_words(analyse_question("Who is Rust?"), frozenset()) == ()
-
-
-def test_question_about_something_the_record_never_mentions_abstains_and_says_what(engine):
-    answer = engine.ask("How much did Baldwin pay in damages?")
-    assert answer.abstained and not answer.citations
-    assert "never mentions “pay” or “damages”" in answer.text
-
-
-def test_generic_verbs_do_not_count_as_unmentioned():
-    assert unmentioned_words(analyse_question("What did Morrissey say about Hutchins?"), frozenset(terms("say"))) == ()

@@ -66,7 +66,8 @@ def test_golden(case):
 
 def test_golden_suite_has_the_required_coverage():
     kinds = [c["expect"].get("abstain", False) for c in CASES]
-    assert len(CASES) >= 40
-    assert kinds.count(True) >= 8
+    assert len(CASES) >= 70
+    assert sum(1 for c in CASES if c["id"].startswith("para-")) >= 20
+    assert kinds.count(True) >= 14
     assert kinds.count("either") >= 2
-    assert sum(1 for c in CASES if c.get("turns")) >= 4
+    assert sum(1 for c in CASES if c.get("turns")) >= 8

