@@ -245,12 +245,13 @@ def test_file_name_with_path_parts_stays_in_the_record(page, server, tmp_path):
 
 
 def test_hostile_documents_cannot_run_script(page, server):
+    _, engine, _ = server
     go_tab(page, "Record")
     upload(page, "velmora-harbor.txt", HOSTILE_TXT.encode())
     wait_notice(page, "#qa-record-notice", "Added: velmora-harbor.txt")
     upload(page, "lighthouse.html", HOSTILE_HTML.encode(), "text/html")
     wait_notice(page, "#qa-record-notice", "Added: lighthouse.html")
-    assert "<script>window.__pwned=3</script> Port log" in settled_doc_table(page, server[1])  # the title, shown as text
+    assert "<script>window.__pwned=3</script> Port log" in settled_doc_table(page, engine)  # the title, shown as text
     go_tab(page, "Chat")
     for question in ("Who is the harbor master of Velmora?", "When did the harbor of Velmora open?",
                      "Who is the lighthouse keeper of Velmora?"):
