@@ -74,7 +74,7 @@ def run_latency(article: str | None = None, questions: int = 200, out_dir: Path 
         t = time.perf_counter()
         from qa.reader_model import get_reader_model
 
-        get_reader_model()
+        get_reader_model(precision=reopened.settings.reader_precision)
         cold["reader_load_seconds"] = time.perf_counter() - t
 
         asked = sample_questions(art.questions, questions)

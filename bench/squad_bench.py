@@ -118,8 +118,9 @@ def provenance() -> dict:
 
 def shipped_threshold() -> float:
     from qa.reader_model import get_reader_model
+    from qa.settings import Settings
 
-    return get_reader_model().threshold
+    return get_reader_model(precision=Settings.from_env().reader_precision).threshold
 
 
 def ask_unthresholded(engine, question: str):

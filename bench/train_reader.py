@@ -405,6 +405,7 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     questions abstain (abstaining on a question the record answers is as wrong as a bad answer); with its
     top-1 accuracy and AUROC against the wrong-record questions on the same held-out articles."""
     from qa.reader_model import CARD, MODEL_DIR, get_reader_model
+    from qa.settings import Settings
 
     data = prepare()
     groups = data["calibration"]
@@ -412,7 +413,7 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     answerable = [g for g in groups if g.target >= 0]
     unanswerable = [g for g in groups if g.target < 0]
     answerable = rng.sample(answerable, min(limit, len(answerable)))
-    model = get_reader_model()
+    model = get_reader_model(precision=Settings().reader_precision)  # calibrated as it runs
     pos, neg, top1 = [], [], []
     for g in answerable + unanswerable:
         out = model.read(g.question, g.sentences, g.contexts)

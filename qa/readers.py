@@ -59,7 +59,7 @@ def sentence_answer(q: Query) -> Answer:
     """The embedded reader: verbatim sentences of the record chosen by the trained cross-encoder, the short answer
     marked; abstains when the best sentence's probability of answering is below the calibrated threshold."""
     t = time.perf_counter()
-    model = get_reader_model()
+    model = get_reader_model(precision=q.settings.reader_precision)
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates)
     threshold = model.threshold if q.settings.abstain_threshold is None else q.settings.abstain_threshold
     abstained = not reading.sentence_ids or reading.answerability < threshold
