@@ -71,9 +71,9 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def position_label(paragraph: int | None, page: int | None) -> str:
+def position_label(paragraph: int | None, page: int | None, page_end: int | None = None) -> str:
     if page:
-        where = f"page {page}"
+        where = f"pages {page}\u2013{page_end}" if page_end else f"page {page}"
         return f"{where}, paragraph {paragraph + 1}" if paragraph is not None else where
     return f"paragraph {paragraph + 1}" if paragraph is not None else ""
 
@@ -177,8 +177,8 @@ def citation_passage_html(citation, texts: _Texts) -> str:
 
 
 def _cite_title(citation) -> str:
-    where = position_label(citation.paragraph, citation.page)
-    return f"{citation.title or citation.doc_id} ({where}): “{_shorten(citation.quote, 240)}”"
+    where = position_label(citation.paragraph, citation.page, citation.page_end)
+    return f"{citation.title or citation.doc_id} ({where}): “{_shorten(citation.text or citation.quote, 240)}”"
 
 
 def answer_text_html(answer: Answer, turn: str) -> str:
@@ -243,7 +243,7 @@ def render_answer(answer: Answer, engine: Engine, turn: str | None = None) -> st
     if answer.citations:
         parts.append('<div class="qa-sources-label">Sources</div>')
     for c in answer.citations:
-        head, passage = _source_block(f"[{c.number}]", c.title, position_label(c.paragraph, c.page), c.doc_id,
+        head, passage = _source_block(f"[{c.number}]", c.title, position_label(c.paragraph, c.page, c.page_end), c.doc_id,
                                       citation_passage_html(c, texts))
         parts.append(f'<details class="qa-source" id="qa-c-{turn}-{c.number}">'
                      f"<summary>{head}</summary>{passage}</details>")
@@ -274,7 +274,7 @@ def render_sources(answer: Answer, engine: Engine, turn: str) -> str:
         head = (f'<div class="qa-panel-head">Sources <span class="qa-panel-q">for “{esc(answer.question)}”</span>'
                 "</div>")
         for c in answer.citations:
-            where = position_label(c.paragraph, c.page)
+            where = position_label(c.paragraph, c.page, c.page_end)
             cards.append(f'<div class="qa-card" id="qa-s-{turn}-{c.number}">'
                          f'<div class="qa-card-head"><span class="qa-num">[{c.number}]</span> <span class="qa-title">'
                          f'{esc(c.title or c.doc_id)}</span> <span class="qa-where">{esc(where)} · <span '

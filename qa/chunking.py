@@ -1,6 +1,7 @@
 """Chunk: pack whole sentences of one paragraph into chunks of about `max_words` words.
 
-A chunk never cuts a sentence and never crosses a paragraph; when a paragraph needs several chunks, each
+A chunk never cuts a sentence and never crosses a paragraph; its text is its sentences' reading text, while its
+start and end are offsets into the original document; when a paragraph needs several chunks, each
 repeats the last `overlap_sentences` sentences of the one before so that context at the seam is not lost.
 """
 
@@ -15,6 +16,12 @@ from .schema import Chunk, Document
 MAX_CHUNK_CHARS = 3000
 
 
+def chunk_text(sentences) -> str:
+    """What a chunk says: its sentences' reading text (page markers and footnotes left out), one space apart. For
+    text that needed no cleaning this is the document slice itself."""
+    return " ".join(s.text for s in sentences)
+
+
 def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, max_words: int = 120,
                     overlap_sentences: int = 1) -> list[Chunk]:
     """Chunks of `doc`; sentence ids are numbered from `first_sentence_id` in document order."""
@@ -23,7 +30,7 @@ def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, 
     for _, group in groupby(numbered, key=lambda item: item[1].paragraph):
         paragraph = list(group)
         words = [len(s.text.split()) for _, s in paragraph]
-        chars = [s.end - s.start for _, s in paragraph]
+        chars = [len(s.text) for _, s in paragraph]
         begin = 0
         while begin < len(paragraph):
             end, total, span = begin, 0, 0
@@ -35,7 +42,7 @@ def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, 
             members = paragraph[begin:end]
             start, stop = members[0][1].start, members[-1][1].end
             chunks.append(Chunk(first_chunk_id + len(chunks), doc.doc_id, start, stop,
-                                tuple(sid for sid, _ in members), doc.text[start:stop]))
+                                tuple(sid for sid, _ in members), chunk_text(s for _, s in members)))
             if end >= len(paragraph):
                 break
             # Step back for overlap, but always move forward by at least one sentence.

@@ -1,4 +1,7 @@
-"""Cite: turn chosen sentences into answer text with [n] markers and `Citation`s at exact document offsets."""
+"""Cite: turn chosen sentences into answer text with [n] markers and `Citation`s at exact document offsets.
+
+The answer shows each sentence's reading text (whitespace collapsed, page markers and footnotes left out); the
+citation's quote is the exact slice of the original document, `document_text(doc_id)[start:end]`."""
 
 from __future__ import annotations
 
@@ -25,12 +28,14 @@ def cite(sentence_ids: list[int], index: CorpusIndex, scores: dict[int, float],
         span = spans.get(sid)
         span_fields = {}
         if span is not None:
-            span_fields = {"span_start": s.start + span[0], "span_end": s.start + span[1],
-                           "span_text": s.text[span[0]:span[1]]}
+            # the span is found in the reading text; its document offsets come through the sentence's anchors
+            span_start, span_end = s.document_span(*span) if span[1] > span[0] else (s.start + span[0],) * 2
+            span_fields = {"span_start": span_start, "span_end": span_end, "span_text": s.text[span[0]:span[1]]}
             if short is None:
                 short = span_fields["span_text"]
         citations.append(Citation(number=number, doc_id=s.doc_id, title=doc.title, start=s.start, end=s.end,
                                   quote=doc.text[s.start:s.end], paragraph=s.paragraph, page=s.page,
+                                  page_end=s.page_end, text=s.text,
                                   score=round(float(scores.get(sid, 0.0)), 4), **span_fields))
         parts.append(with_marker(s.text, number))
     return " ".join(parts), citations, short

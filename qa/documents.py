@@ -1,8 +1,9 @@
 """Ingest: files in the corpus directory -> `Document`s with paragraphs and sentences at exact character offsets.
 
 Text comes from the file itself (.txt, .md), from BeautifulSoup (.html, scripts and styles dropped) or from
-pypdf's text layer (.pdf, page spans kept). Sentences come from pysbd, a rule-based splitter that needs no
-downloaded data; we locate each sentence in the text ourselves so offsets are exact.
+pypdf's text layer (.pdf, page spans kept). `layout.recover_layout` finds its paragraphs, pages and footnotes
+(hard-wrapped, double-spaced print included); each paragraph's reading text (`layout.clean_text`) is split into
+sentences by nupunkt, and each sentence keeps the exact span of the original text it came from.
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ import hashlib
 import io
 import logging
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
+from .layout import Block, Layout, clean_text, recover_layout
 from .schema import Document, Sentence
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
-# A "sentence" longer than this is split at word boundaries (it is a run-on line, not prose), and pysbd is
+# A "sentence" longer than this is split at word boundaries (it is a run-on line, not prose), and the splitter is
 # given at most _SEGMENT_BLOCK_CHARS at once: both keep sentence splitting linear in the length of the text.
 MAX_SENTENCE_CHARS = 1500
-_SEGMENT_BLOCK_CHARS = 3000
+_SEGMENT_BLOCK_CHARS = 20_000
+_HAS_WORD = re.compile(r"\w")
+_CLOSERS = "\"')]}\u201d\u2019"
+# Abbreviations that stand before a number ("amend. 706", "cmt. n.1", "app. C"): what follows them goes on.
+_NUMBERED_ABBREVIATIONS = {"amend.", "app.", "cmt.", "n.", "nn.", "p.", "pp.", "ch.", "cl.", "art.", "para.",
+                           "subd.", "supp.", "sec.", "ex.", "no.", "nos.", "vol.", "pt.", "tit.", "r.", "fig."}
 _LIKELY_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 # Formats that are often renamed to .txt by mistake; the text checks would reject most of them anyway, this gives
 # the message a name. (A PDF made only of ASCII would otherwise pass as text.)
@@ -90,26 +95,48 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     else:
         text = _decode(data, doc_id)
         title = ""
-    text = _normalise_newlines(text)
+    text, form_feeds = _normalise_newlines(text)
     if not text.strip():
         raise UnreadableDocumentError(f"{doc_id}: contains no text" + (
             " (a scanned PDF without a text layer needs OCR first)." if suffix == ".pdf" else "."))
-    blank_line_mode = suffix == ".pdf" or suffix in {".html", ".htm"} or bool(_BLANK_LINE.search(text.strip()))
-    paragraphs = split_paragraphs(text, blank_line_mode)
+    # Physical page breaks: a PDF's pages, or the form feeds that start each page of a printed text file.
+    physical = [start for start, _ in pages] if pages else ([0] + [f for f in form_feeds if f > 0] if form_feeds else None)
+    layout = recover_layout(text, physical)
     markdown = suffix in {".md", ".markdown"}
-    sentences = []
-    for p_index, (p_start, p_end) in enumerate(paragraphs):
-        if markdown:
-            m = _MD_PREFIX.match(text, p_start, p_end)
-            if m:
-                p_start = m.end()
-        for start, end in split_sentences(text, p_start, p_end):
-            page = _page_of(pages, start) if pages else None
-            sentences.append(Sentence(doc_id, len(sentences), start, end, p_index, page, text[start:end]))
+    paragraphs, sentences = _read_blocks(text, doc_id, layout, layout.blocks, markdown)
+    if not sentences:  # nothing but what looks like page furniture ("-4-" alone): keep it rather than lose it
+        lines = [Block("paragraph", (m.span(),)) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+        paragraphs, sentences = _read_blocks(text, doc_id, Layout(lines), lines, markdown)
     if not title:
         title = _title_from_text(text, paragraphs, markdown) or Path(doc_id).stem
     return Document(doc_id=doc_id, title=title, text=text, sha256=sha, sentences=sentences,
                     paragraphs=paragraphs, pages=pages)
+
+
+def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], markdown: bool):
+    """Paragraph spans and sentences of the blocks that have any, each sentence at its exact original span with its
+    reading text and page(s)."""
+    paragraphs: list[tuple[int, int]] = []
+    sentences: list[Sentence] = []
+    for block in blocks:
+        pieces = block.pieces
+        if markdown:
+            m = _MD_PREFIX.match(text, pieces[0][0], pieces[0][1])
+            if m and m.end() < pieces[0][1]:
+                pieces = ((m.end(), pieces[0][1]),) + pieces[1:]
+        clean, offsets = clean_text(text, pieces, layout.footnote_marks)
+        spans = _segment(clean)
+        if not spans:
+            continue
+        p_index = len(paragraphs)
+        paragraphs.append((block.start, block.end))
+        for s, e in spans:
+            start, end = offsets.span(s, e)
+            page = layout.page_of(start)
+            last = layout.page_of(end - 1)
+            sentences.append(Sentence(doc_id, len(sentences), start, end, p_index, page, clean[s:e],
+                                      last if last != page else None, offsets.sub(s, e).anchors))
+    return paragraphs, sentences
 
 
 def check_content(data: bytes, doc_id: str, suffix: str) -> None:
@@ -142,33 +169,26 @@ def _known_format(head: bytes) -> str | None:
     return next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
 
 
-def split_paragraphs(text: str, blank_line_mode: bool) -> list[tuple[int, int]]:
-    """Paragraph spans, trimmed of surrounding whitespace. Without blank lines in a text, each line is one."""
-    separator = _BLANK_LINE if blank_line_mode else re.compile(r"\n")
-    spans, pos = [], 0
-    for m in list(separator.finditer(text)) + [None]:
-        end = m.start() if m else len(text)
-        span = _trim(text, pos, end)
-        if span:
-            spans.append(span)
-        if m:
-            pos = m.end()
-    return spans
-
-
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end], located exactly (pysbd may normalise what it returns).
-
-    Bounded for hostile input: pysbd is quadratic on some texts (many abbreviations, many repeated sentences),
-    so it sees at most `_SEGMENT_BLOCK_CHARS` at a time, cut where a sentence most likely ends; and a "sentence"
-    longer than `MAX_SENTENCE_CHARS` (megabytes of words without a full stop) is split at word boundaries."""
-    # Newlines inside a paragraph are wrapping, not boundaries; same length keeps offsets valid.
+    """Sentence spans inside text[start:end] (newlines in it count as spaces), at exact offsets."""
     chunk = text[start:end].replace("\n", " ")
-    spans = []
+    return [(start + s, start + e) for s, e in _segment(chunk)]
+
+
+def _segment(chunk: str) -> list[tuple[int, int]]:
+    """Sentence spans of chunk, trimmed. nupunkt, a Punkt model trained on legal text, keeps "18 U.S.C. §
+    924(c)", "Id. at 313", "F.3d", "Cir.", "Hon.", "cmt.", "cert. denied" and "Fed. R. Evid." inside their
+    sentences (pysbd cut after the last four). Bounded for hostile input: the splitter sees at most
+    `_SEGMENT_BLOCK_CHARS` at a time, cut where a sentence most likely ends, and a "sentence" longer than
+    `MAX_SENTENCE_CHARS` (megabytes of words without a full stop) is split at word boundaries."""
+    spans: list[tuple[int, int]] = []
     for b0, b1 in _blocks(chunk, _SEGMENT_BLOCK_CHARS):
         for s, e in _segment_block(chunk, b0, b1):
+            if spans and _continues(chunk, spans[-1], s, e) and e - spans[-1][0] <= MAX_SENTENCE_CHARS:
+                spans[-1] = (spans[-1][0], e)
+                continue
             spans.extend(_bounded(chunk, s, e, MAX_SENTENCE_CHARS))
-    return [(start + s, start + e) for s, e in spans]
+    return spans
 
 
 def _blocks(chunk: str, limit: int):
@@ -188,28 +208,28 @@ def _blocks(chunk: str, limit: int):
     yield pos, n
 
 
+def _continues(chunk: str, previous: tuple[int, int], s: int, e: int) -> bool:
+    """A piece the splitter cut off that belongs to the sentence before: the end of a quotation ('"), cert.
+    denied, ...'), the rest of an open parenthesis, or a number after an abbreviation the model does not know
+    ("amend. 706")."""
+    if chunk[s] in _CLOSERS or not _HAS_WORD.search(chunk, s, e):
+        return True
+    before = chunk[previous[0]:previous[1]]
+    if before.count("(") > before.count(")") and ")" in chunk[s:min(e, s + 200)]:
+        return True  # "(D. Me. | Feb. 29, 2008)": a parenthesis is not closed across a sentence end
+    last_word = chunk[max(previous[0], chunk.rfind(" ", previous[0], previous[1]) + 1):previous[1]]
+    return chunk[s].isdigit() and last_word.lower() in _NUMBERED_ABBREVIATIONS
+
+
 def _segment_block(chunk: str, b0: int, b1: int) -> list[tuple[int, int]]:
-    block = chunk[b0:b1]
-    spans, cursor = [], 0
-    # The processor's sentences, located by us from a moving cursor: pysbd's own `segment` maps them back with
-    # a search over the whole text per sentence, quadratic when sentences repeat.
-    for segment in _segmenter().processor(block).process() or []:
-        segment = segment.strip()
-        if not segment:
-            continue
-        found = block.find(segment, cursor)
-        if found < 0:  # pysbd changed the text: keep the rest as one sentence rather than lose it
-            span = _trim(block, cursor, len(block))
-            if span:
-                spans.append(span)
-            cursor = len(block)
-            break
-        spans.append((found, found + len(segment)))
-        cursor = found + len(segment)
-    tail = _trim(block, cursor, len(block))
-    if tail:
-        spans.append(tail)
-    return [(b0 + s, b0 + e) for s, e in spans]
+    import nupunkt
+
+    spans = []
+    for s, e in nupunkt.sent_spans(chunk[b0:b1]):  # contiguous spans: trailing whitespace is trimmed here
+        span = _trim(chunk, b0 + s, b0 + e)
+        if span:
+            spans.append(span)
+    return spans
 
 
 def _bounded(chunk: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
@@ -234,13 +254,6 @@ def _bounded(chunk: str, start: int, end: int, limit: int) -> list[tuple[int, in
     return out
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
-
-
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
@@ -249,10 +262,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
-def _normalise_newlines(text: str) -> str:
+def _normalise_newlines(text: str) -> tuple[str, list[int]]:
+    """The text with Unix newlines and control characters as spaces, and where its form feeds were: a printed
+    text file starts each page with one. (Each control character becomes one space, so offsets agree.)"""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    form_feeds = [m.start() for m in re.finditer("\f", text)]
     # Other control characters break display and tokenisers; tabs and newlines stay.
-    return re.sub(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
+    return re.sub(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text), form_feeds
 
 
 def _decode(data: bytes, doc_id: str) -> str:
@@ -324,13 +340,6 @@ def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
         parts.append(text)
         pos += len(text) + 2
     return "\n\n".join(parts), pages
-
-
-def _page_of(pages: list[tuple[int, int]], offset: int) -> int:
-    for number, (start, end) in enumerate(pages, 1):
-        if offset < end + 2:
-            return number
-    return len(pages)
 
 
 def _title_from_text(text: str, paragraphs: list[tuple[int, int]], markdown: bool) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_sentences
+from .chunking import chunk_sentences, chunk_text
 from .documents import doc_id_for, list_corpus_files, load_document
 from .errors import EmptyCorpusError, IndexCorruptError, QAError, UnreadableDocumentError
 from .schema import Chunk, Document, Sentence
@@ -31,7 +31,9 @@ from .text import TOKENIZER_VERSION, term_lists
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 3: no per-sentence word-piece vectors (the trained reader reads the text itself)
+# 3: no per-sentence word-piece vectors (the trained reader reads the text itself). 4: sentences keep their reading
+# text, last page and offset anchors (layout recovery), and a chunk's text is its sentences' reading text.
+FORMAT_VERSION = 4
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
@@ -286,7 +288,19 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
 def _document_record(doc: Document) -> dict:
     return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
             "paragraphs": doc.paragraphs, "pages": doc.pages,
-            "sentences": [[s.start, s.end, s.paragraph, s.page] for s in doc.sentences]}
+            "sentences": [_sentence_record(doc.text, s) for s in doc.sentences]}
+
+
+def _sentence_record(text: str, s: Sentence) -> list:
+    """[start, end, paragraph, page, page_end, reading text or None when it is the slice, anchors]."""
+    same = s.text == text[s.start:s.end]
+    return [s.start, s.end, s.paragraph, s.page, s.page_end, None if same else s.text, [list(a) for a in s.anchors]]
+
+
+def _sentence_from_record(doc_id: str, text: str, i: int, rec: list) -> Sentence:
+    start, end, paragraph, page, page_end, reading, anchors = rec
+    return Sentence(doc_id, i, start, end, paragraph, page, text[start:end] if reading is None else reading,
+                    page_end, tuple((c, o) for c, o in anchors))
 
 
 def _write_json(path: Path, obj) -> None:
@@ -371,12 +385,12 @@ def _load_version(version: Path) -> CorpusIndex:
     sentences: list[Sentence] = []
     for rec in json.loads((version / "documents.json").read_text(encoding="utf-8")):
         text, doc_id = rec["text"], rec["doc_id"]
-        doc_sentences = [Sentence(doc_id, i, s, e, p, pg, text[s:e]) for i, (s, e, p, pg) in enumerate(rec["sentences"])]
+        doc_sentences = [_sentence_from_record(doc_id, text, i, r) for i, r in enumerate(rec["sentences"])]
         documents[doc_id] = Document(doc_id, rec["title"], text, rec["sha256"], doc_sentences,
                                      [tuple(p) for p in rec["paragraphs"]],
                                      [tuple(p) for p in rec["pages"]] if rec["pages"] else None)
         sentences.extend(doc_sentences)
-    chunks = [Chunk(i, d, s, e, tuple(ids), documents[d].text[s:e])
+    chunks = [Chunk(i, d, s, e, tuple(ids), chunk_text(sentences[k] for k in ids))
               for i, (d, s, e, ids) in enumerate(json.loads((version / "chunks.json").read_text(encoding="utf-8")))]
     chunk_vectors = np.load(version / "chunk_vectors.npy")
     sentence_vectors = np.load(version / "sentence_vectors.npy")

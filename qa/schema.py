@@ -9,11 +9,29 @@ from dataclasses import asdict, dataclass, field
 class Sentence:
     doc_id: str
     index: int  # position within its document
-    start: int  # character offsets into Document.text
+    start: int  # character offsets into Document.text: Document.text[start:end] is what a citation quotes
     end: int
     paragraph: int
     page: int | None
+    # What is read and shown: the sentence with whitespace collapsed, a hyphenated line break joined, page markers
+    # and footnotes left out. Equal to Document.text[start:end] when the text needed none of that.
     text: str
+    page_end: int | None = None  # the last page, when the sentence runs across a page break
+    # Where `text` jumps in Document.text, as (offset in text, offset in Document.text) pairs: see document_span.
+    anchors: tuple[tuple[int, int], ...] = ()
+
+    def document_span(self, i: int, j: int) -> tuple[int, int]:
+        """The Document.text offsets of text[i:j] (j > i): a short answer found in the clean text, cited exactly."""
+        from .layout import OffsetMap
+
+        return OffsetMap(self.start, self.anchors).span(i, j)
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """Every page the sentence is on, empty when the document has no pages."""
+        if self.page is None:
+            return ()
+        return tuple(range(self.page, (self.page_end or self.page) + 1))
 
 
 @dataclass
@@ -56,14 +74,16 @@ class Citation:
     title: str
     start: int  # document_text(doc_id)[start:end] == quote
     end: int
-    quote: str
+    quote: str  # the exact slice of the document, whitespace, page markers and footnotes included
     paragraph: int
     page: int | None = None
+    page_end: int | None = None  # the last page, when the quote runs across a page break
     score: float = 0.0
     # The short answer inside the quote (e.g. a name or a date), as document offsets, when the question asks for one.
     span_start: int | None = None
     span_end: int | None = None
     span_text: str | None = None
+    text: str = ""  # the quote as it is read and shown: the cited sentence's reading text
 
 
 @dataclass

@@ -9,6 +9,33 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "rust-case-baldwin-cleared.txt"
 
 
+def assert_sentence_offsets(doc) -> None:
+    """Each sentence's reading text is trimmed and not empty, and each of its words sits at exact offsets in the
+    original text: the slice there, without its whitespace (a hyphenated line break) and with HTML entities
+    decoded, is the word. The whole sentence maps to its own span."""
+    import re
+
+    for s in doc.sentences:
+        assert s.text and s.text == s.text.strip()
+        assert s.document_span(0, len(s.text)) == (s.start, s.end)
+        for m in re.finditer(r"\S+", s.text):
+            a, b = s.document_span(m.start(), m.end())
+            assert s.start <= a < b <= s.end
+            assert _decoded("".join(doc.text[a:b].split())) == m.group(), (m.group(), doc.text[a:b])
+
+
+def _decoded(text: str) -> str:
+    """HTML entities decoded as the reading text decodes them: printable, not whitespace."""
+    import html
+    import re
+
+    def one(m):
+        out = html.unescape(m.group())
+        return out if out.isprintable() and not out.isspace() else m.group()
+
+    return re.sub(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});", one, text)
+
+
 @pytest.fixture
 def seed_corpus(tmp_path) -> Path:
     corpus = tmp_path / "corpus"

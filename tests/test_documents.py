@@ -2,19 +2,19 @@ import pytest
 
 from qa.documents import list_corpus_files, load_document, parse_document
 from qa.errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
-from tests.conftest import SEED, make_pdf
+from tests.conftest import SEED, assert_sentence_offsets, make_pdf
 
 
 def assert_offsets_round_trip(doc):
     assert doc.sentences
-    for s in doc.sentences:
-        assert doc.text[s.start:s.end] == s.text
-        assert s.text == s.text.strip()
+    assert_sentence_offsets(doc)
 
 
 def test_seed_sentences_have_exact_offsets_and_paragraphs():
     doc = load_document(SEED, SEED.parent)
     assert_offsets_round_trip(doc)
+    for s in doc.sentences:  # one paragraph per line, single spaces: the reading text is the slice itself
+        assert doc.text[s.start:s.end] == s.text and not s.anchors
     assert doc.title.startswith("Alec Baldwin Cleared")
     assert len(doc.paragraphs) == 10  # one per line: the article has no blank lines
     judge = next(s for s in doc.sentences if "Judge Mary Marlowe Sommer" in s.text)
@@ -26,7 +26,9 @@ def test_blank_lines_separate_paragraphs_and_wrapped_lines_do_not():
     doc = parse_document(text.encode(), "a.txt", ".txt")
     assert_offsets_round_trip(doc)
     assert len(doc.paragraphs) == 3
-    assert doc.sentences[1].text == "First para line one\ncontinues here."
+    # the sentence is read without the line break, and quoted with it
+    assert doc.sentences[1].text == "First para line one continues here."
+    assert doc.text[doc.sentences[1].start:doc.sentences[1].end] == "First para line one\ncontinues here."
 
 
 def test_markdown_heading_is_title_and_marker_is_not_quoted():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qa import Engine, QAError
 from qa.documents import SUPPORTED_SUFFIXES, parse_document
 from qa.engine import check_upload_name
-from tests.conftest import SEED, make_pdf
+from tests.conftest import SEED, assert_sentence_offsets, make_pdf
 
 FUZZ = settings(max_examples=150, deadline=timedelta(seconds=10), derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -110,8 +110,7 @@ def test_any_bytes_as_a_document_parse_or_give_a_clear_error(data, suffix):
         assert "fuzz" + suffix in str(exc)
         return
     assert doc.text.strip() and "\x00" not in doc.text
-    for s in doc.sentences:
-        assert doc.text[s.start:s.end] == s.text and s.text == s.text.strip() and s.text
+    assert_sentence_offsets(doc)
 
 
 @settings(FUZZ, max_examples=300)
