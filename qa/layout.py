@@ -301,8 +301,7 @@ def recover_layout(text: str, page_starts: list[int] | None = None) -> Layout:
         i = _mark_footnote(lines, kinds, empty, j, n_footnotes, footnote_of, breaks, refs, double)
         n_footnotes += 1
 
-    if double:
-        n_footnotes = _mark_continued_footnotes(lines, kinds, markers, footnote_of, n_footnotes)
+    n_footnotes = _mark_continued_footnotes(lines, kinds, empty, markers, footnote_of, n_footnotes)
 
     pages = _page_starts(text, lines, kinds, markers, page_starts)
     if len(pages) >= 3:
@@ -389,9 +388,10 @@ def _double_spaced(lines) -> bool:
     return one > 2 * more
 
 
-def _mark_continued_footnotes(lines, kinds, markers, footnote_of, n_footnotes) -> int:
+def _mark_continued_footnotes(lines, kinds, empty, markers, footnote_of, n_footnotes) -> int:
     """A footnote that runs over to the next page goes on at its foot without a number. In double-spaced text it
-    shows as single-spaced lines just above the page marker, set off from the prose by two or more blank lines."""
+    shows as single-spaced lines just above the page marker, set off from the double-spaced prose above them by
+    two or more blank lines."""
     for m, _ in markers:
         j = m - 1
         while j >= 0 and lines[j] is None:
@@ -402,9 +402,10 @@ def _mark_continued_footnotes(lines, kinds, markers, footnote_of, n_footnotes) -
             j -= 1
         blanks = 0
         while j >= 0 and lines[j] is None:
-            blanks += 1
+            blanks += empty[j]
             j -= 1
-        if len(run) >= 2 and blanks >= 2:
+        prose_double_spaced = j >= 2 and lines[j] is not None and empty[j - 1] and lines[j - 2] is not None
+        if len(run) >= 2 and blanks >= 2 and prose_double_spaced:
             for i in run:
                 kinds[i] = "footnote"
                 footnote_of[i] = n_footnotes
@@ -413,10 +414,21 @@ def _mark_continued_footnotes(lines, kinds, markers, footnote_of, n_footnotes) -
 
 
 def _page_starts(text, lines, kinds, markers, physical) -> list[tuple[int, int]]:
-    """(offset, number) at each page start. Physical page breaks win; otherwise a page marker closes its page
-    (a footer), unless the first marker comes before any prose (then markers are headers and open their page)."""
+    """(offset, number) at each page start. Physical page breaks (form feeds, PDF pages) say where pages start,
+    numbered by the page markers on them where there are any (a lawyer cites the printed number, and an excerpt
+    need not start on page 1). Without them a page marker closes its page (a footer), unless the first marker
+    comes before any prose (then markers are headers and open their page)."""
     if physical:
-        return [(offset, n) for n, offset in enumerate(physical, 1)]
+        printed: list[int | None] = [None] * len(physical)
+        for i, number in markers:
+            k = bisect_right(physical, lines[i].start) - 1
+            if k >= 0 and printed[k] is None:
+                printed[k] = number
+        known = [(k, n) for k, n in enumerate(printed) if n is not None]
+        if not known or any(b[1] - a[1] != b[0] - a[0] for a, b in zip(known, known[1:])):
+            return [(offset, n) for n, offset in enumerate(physical, 1)]  # no markers, or they disagree
+        k0, n0 = known[0]
+        return [(offset, n0 + k - k0) for k, offset in enumerate(physical)]
     if not markers:
         return []
     first_text = next((i for i, k in enumerate(kinds) if k == "text"), len(lines))
@@ -465,7 +477,8 @@ def _line_spacing(kinds, body, empty) -> int:
         if all(kinds[j] is None for j in range(a + 1, b)):
             gaps[min(sum(empty[a + 1:b]), 2)] += 1
     # Paragraphs set apart by blank lines give gaps of 1 too, but between far fewer lines than gaps of 0.
-    return 1 if gaps[1] >= 3 and gaps[1] >= 3 * gaps[0] else 0
+    # (Quotations, lists and captions are single-spaced inside double-spaced opinions: 1.5 to 1 is enough.)
+    return 1 if gaps[1] >= 3 and gaps[1] * 2 >= gaps[0] * 3 else 0
 
 
 def _median(values: list[int]) -> int:
@@ -517,7 +530,11 @@ def _group(lines, kinds, empty, idx: list[int], spacing: int, typical: int, kind
                     block_kind = "list_item"
             out.append((current[0], Block(block_kind, pieces)))
 
-    for i in idx:
+    def gap(a: int, b: int) -> int | None:
+        """Empty lines between lines a and b; None when furniture or a footnote stands between them."""
+        return None if any(kinds[j] is not None for j in range(a + 1, b)) else sum(empty[a + 1:b])
+
+    for n, i in enumerate(idx):
         ln = lines[i]
         centred = kind == "paragraph" and _centred(lines, i, margin)
         if prev is None:
@@ -528,19 +545,24 @@ def _group(lines, kinds, empty, idx: list[int], spacing: int, typical: int, kind
             between = range(prev + 1, i)
             transparent = any(kinds[j] is not None for j in between)
             blanks = 0 if transparent else sum(empty[prev + 1:i])
+            # The spacing here: the document's, or a blank line both before and after this line (a double-spaced
+            # stretch of a short text, whose count of gaps cannot tell).
+            # (At the last line, the gap before the line above stands in for the gap after.)
+            after = gap(i, idx[n + 1]) if n + 1 < len(idx) else (gap(idx[n - 2], prev) if n >= 2 else None)
+            local = max(spacing, min(blanks, after)) if after is not None and not transparent else spacing
             # "A. Smith testified" at the start of a wrapped line is prose: a heading follows a finished sentence.
-            heading = _is_heading(ln) and (p.ends_sentence or prev_standalone or blanks > spacing or transparent)
+            heading = _is_heading(ln) and (p.ends_sentence or prev_standalone or blanks > local or transparent)
             standalone = heading or centred
-            if prev_heading and blanks < spacing and not transparent and not p.ends_sentence:
+            if prev_heading and blanks < local and not transparent and not p.ends_sentence:
                 new, standalone, heading = False, True, True  # a heading wrapped onto a second line
                 current.append(i)
                 prev, prev_standalone, prev_heading = i, standalone, heading
                 continue
-            new = (blanks > spacing or standalone or prev_standalone
+            new = (blanks > local or standalone or prev_standalone
                    or (p.ends_sentence and (ln.indent > p.indent + 1 or len(p.text) < typical * _SHORT_LINE))
                    or (_LIST_ITEM.match(ln.text) is not None and p.text[-1] in ".:;"
                        # single-spaced lines in double-spaced text are a quotation or a list, set apart
-                       and (spacing == 0 or ln.indent > p.indent + 1 or blanks < spacing or ln.indent >= 2)))
+                       and (local == 0 or ln.indent > p.indent + 1 or blanks < local or ln.indent >= 2)))
         if new:
             close()
             current = []
