@@ -101,7 +101,8 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
             " (a scanned PDF without a text layer needs OCR first)." if suffix == ".pdf" else "."))
     # Physical page breaks: a PDF's pages, or the form feeds that start each page of a printed text file.
     physical = [start for start, _ in pages] if pages else ([0] + [f for f in form_feeds if f > 0] if form_feeds else None)
-    layout = recover_layout(text, physical)
+    # Text made from HTML has one block per line already: nothing in it was wrapped for print.
+    layout = recover_layout(text, physical, wrapped=False if suffix in {".html", ".htm"} else None)
     markdown = suffix in {".md", ".markdown"}
     paragraphs, sentences = _read_blocks(text, doc_id, layout, layout.blocks, markdown)
     if not sentences:  # nothing but what looks like page furniture ("-4-" alone): keep it rather than lose it
@@ -120,10 +121,11 @@ def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], ma
     sentences: list[Sentence] = []
     for block in blocks:
         pieces = block.pieces
-        if markdown:
-            m = _MD_PREFIX.match(text, pieces[0][0], pieces[0][1])
-            if m and m.end() < pieces[0][1]:
-                pieces = ((m.end(), pieces[0][1]),) + pieces[1:]
+        if markdown:  # "# ", "- ", "1. ", "> " mark the block; they are not its text
+            p0, p1 = pieces[0]
+            m = _MD_PREFIX.match(text[p0:p1])  # on the slice: "^" would not match at a `pos` inside the text
+            if m and p0 + m.end() < p1:
+                pieces = ((p0 + m.end(), p1),) + pieces[1:]
         clean, offsets = clean_text(text, pieces, layout.footnote_marks)
         spans = _segment(clean)
         if not spans:

@@ -33,6 +33,7 @@ _NOTE_LEAD = re.compile(r"(\d{1,3})\.\s{2,}(?=\S)")
 _HEADING = re.compile(r"(?:[IVXLC]{1,7}|[A-Z]|\d{1,2})\.(?:\s+[A-Z\"'(][^.;:,]{0,80})?|#{1,6}\s+\S.{0,150}")
 # A list item: "(1)", "(a)", "1.", "a)", "iv)", "-", "*", a bullet.
 _LIST_ITEM = re.compile(r"(?:\(\d{1,2}\)|\([a-z]{1,4}\)|\d{1,2}[.)]|[a-z]{1,4}\)|[-*+\u2022\u25cf])\s+\S")
+_BULLET = re.compile(r"[-*+\u2022\u25cf]\s+\S")  # always an item: prose does not start a line with "- "
 _TERMINAL = ".!?:;\"')]\u201d\u2019"
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _WORD = re.compile(r"\S+")
@@ -246,9 +247,10 @@ def _empty_lines(text: str, lines) -> list[bool]:
 
 # ---------------------------------------------------------------------------------------------- layout
 
-def recover_layout(text: str, page_starts: list[int] | None = None) -> Layout:
+def recover_layout(text: str, page_starts: list[int] | None = None, wrapped: bool | None = None) -> Layout:
     """Blocks, pages and footnotes of `text`. `page_starts`: offsets where physical pages begin (form feeds in a
-    text file, pages of a PDF), numbered from 1; without them, page markers in the text number the pages."""
+    text file, pages of a PDF), numbered from 1; without them, page markers in the text number the pages.
+    `wrapped`: whether lines were broken for print; None to judge from the lines (text made from HTML is not)."""
     lines = _lines(text)
     empty = _empty_lines(text, lines)
     kinds = [None if ln is None else "text" for ln in lines]  # text, marker, furniture, fnmark, footnote
@@ -308,7 +310,8 @@ def recover_layout(text: str, page_starts: list[int] | None = None) -> Layout:
         _mark_running_heads(lines, kinds, pages)
 
     body = [i for i, k in enumerate(kinds) if k == "text"]
-    wrapped = _is_hard_wrapped([lines[i] for i in body])
+    if wrapped is None:
+        wrapped = _is_hard_wrapped([lines[i] for i in body])
     blocks: list[tuple[int, Block]] = []  # (first line, block), sorted later
     if wrapped:
         spacing = _line_spacing(kinds, body, empty)
@@ -467,7 +470,7 @@ def _is_hard_wrapped(body: list[_Line]) -> bool:
         return False
     open_ended = sum(1 for ln in body if not ln.ends_sentence)
     lengths = sorted(len(ln.text) for ln in body)
-    return open_ended * 2 >= len(body) and lengths[(len(lengths) * 3) // 4] <= 120
+    return open_ended * 3 >= len(body) and lengths[(len(lengths) * 3) // 4] <= 120
 
 
 def _line_spacing(kinds, body, empty) -> int:
@@ -560,6 +563,7 @@ def _group(lines, kinds, empty, idx: list[int], spacing: int, typical: int, kind
                 continue
             new = (blanks > local or standalone or prev_standalone
                    or (p.ends_sentence and (ln.indent > p.indent + 1 or len(p.text) < typical * _SHORT_LINE))
+                   or _BULLET.match(ln.text) is not None
                    or (_LIST_ITEM.match(ln.text) is not None and p.text[-1] in ".:;"
                        # single-spaced lines in double-spaced text are a quotation or a list, set apart
                        and (local == 0 or ln.indent > p.indent + 1 or blanks < local or ln.indent >= 2)))
