@@ -97,3 +97,17 @@ def test_indexing_never_modifies_the_corpus(seed_corpus, tmp_path):
     before = {p.name: p.read_bytes() for p in seed_corpus.iterdir()}
     Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
     assert {p.name: p.read_bytes() for p in seed_corpus.iterdir()} == before
+
+
+def test_reading_text_pages_and_anchors_survive_the_index(seed_corpus, tmp_path):
+    from tests.test_layout import PAGE_BREAK
+
+    (seed_corpus / "opinion.txt").write_text("".join(PAGE_BREAK), encoding="utf-8")
+    built = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
+    loaded = load_index(tmp_path / "index")
+    assert loaded.sentences == built.sentences and loaded.chunks == built.chunks
+    spanning = next(s for s in loaded.sentences if s.text.startswith("The government recommended"))
+    assert (spanning.page, spanning.page_end) == (3, 4) and spanning.anchors
+    doc = loaded.documents["opinion.txt"]
+    assert "-3-" in doc.text[spanning.start:spanning.end] and "-3-" not in spanning.text
+    assert all("\n" not in c.text for c in loaded.chunks)
