@@ -29,7 +29,7 @@ def cite(sentence_ids: list[int], index: CorpusIndex, scores: dict[int, float],
         span_fields = {}
         if span is not None:
             # the span is found in the reading text; its document offsets come through the sentence's anchors
-            span_start, span_end = s.document_span(*span) if span[1] > span[0] else (s.start + span[0],) * 2
+            span_start, span_end = s.document_span(*span, doc.text) if span[1] > span[0] else (s.start + span[0],) * 2
             span_fields = {"span_start": span_start, "span_end": span_end, "span_text": s.text[span[0]:span[1]]}
             if short is None:
                 short = span_fields["span_text"]

@@ -133,7 +133,7 @@ def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], ma
         p_index = len(paragraphs)
         paragraphs.append((block.start, block.end))
         for s, e in spans:
-            start, end = offsets.span(s, e)
+            start, end = offsets.span(s, e, clean, text)
             page = layout.page_of(start)
             last = layout.page_of(end - 1)
             sentences.append(Sentence(doc_id, len(sentences), start, end, p_index, page, clean[s:e],

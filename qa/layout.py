@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -90,30 +90,32 @@ class OffsetMap:
     start: int  # original offset of clean offset 0
     anchors: tuple[tuple[int, int], ...] = ()
 
+    def __post_init__(self):
+        # the clean offsets alone, for bisection: a paragraph's map is asked once per sentence
+        object.__setattr__(self, "_clean", [c for c, _ in self.anchors])
+
     def to_original(self, i: int) -> int:
         """The original offset of clean character i."""
-        if not self.anchors:
+        k = bisect_right(self._clean, i)  # anchors at or before i
+        if k == 0:
             return self.start + i
-        lo, hi = 0, len(self.anchors)
-        while lo < hi:  # last anchor at or before i
-            mid = (lo + hi) // 2
-            if self.anchors[mid][0] <= i:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == 0:
-            return self.start + i
-        c, o = self.anchors[lo - 1]
+        c, o = self.anchors[k - 1]
         return o + (i - c)
 
-    def span(self, i: int, j: int) -> tuple[int, int]:
-        """Original (start, end) of the clean span [i, j), j > i."""
-        return self.to_original(i), self.to_original(j - 1) + 1
+    def span(self, i: int, j: int, clean: str | None = None, original: str | None = None) -> tuple[int, int]:
+        """Original (start, end) of the clean span [i, j), j > i. A decoded HTML entity is one clean character at
+        the entity's "&": given both texts, a span that ends with one ends after its ";"."""
+        start, end = self.to_original(i), self.to_original(j - 1) + 1
+        if clean is not None and original is not None and original[end - 1:end] == "&":
+            m = _ENTITY.match(original, end - 1)
+            if m and _decoded_entity(m.group()) == clean[j - 1]:
+                end = m.end()
+        return start, end
 
     def sub(self, i: int, j: int) -> "OffsetMap":
         """The map of clean[i:j], rebased to start at 0; anchors dropped when the slice is a plain copy."""
         start = self.to_original(i)
-        anchors = tuple((c - i, o) for c, o in self.anchors if i < c < j)
+        anchors = tuple((c - i, o) for c, o in self.anchors[bisect_right(self._clean, i):bisect_left(self._clean, j)])
         return OffsetMap(start, () if all(o - start == c for c, o in anchors) else anchors)
 
 
@@ -185,12 +187,19 @@ def _gap_is_line_break(text: str, word_start: int) -> bool:
     return False
 
 
+def _decoded_entity(entity: str) -> str | None:
+    """The character an HTML entity stands for; None for "&nbsp;" and control characters, which stay as written
+    (a word does not break inside), and for names that are not entities."""
+    decoded = html.unescape(entity)
+    return None if decoded == entity or not decoded.isprintable() or decoded.isspace() else decoded
+
+
 def _emit_entities(word: str, w0: int, emit) -> None:
     pos = 0
     for e in _ENTITY.finditer(word):
-        decoded = html.unescape(e.group())
-        if decoded == e.group() or not decoded.isprintable() or decoded.isspace():
-            continue  # "&nbsp;" and control characters stay as written: a word does not break inside
+        decoded = _decoded_entity(e.group())
+        if decoded is None:
+            continue
         if e.start() > pos:
             emit(word[pos:e.start()], w0 + pos)
         emit(decoded, w0 + e.start())

@@ -20,11 +20,12 @@ class Sentence:
     # Where `text` jumps in Document.text, as (offset in text, offset in Document.text) pairs: see document_span.
     anchors: tuple[tuple[int, int], ...] = ()
 
-    def document_span(self, i: int, j: int) -> tuple[int, int]:
-        """The Document.text offsets of text[i:j] (j > i): a short answer found in the clean text, cited exactly."""
+    def document_span(self, i: int, j: int, document_text: str | None = None) -> tuple[int, int]:
+        """The Document.text offsets of text[i:j] (j > i): a short answer found in the reading text, cited exactly.
+        With the document's text, a span that ends in a decoded entity ("&amp;" read as "&") quotes all of it."""
         from .layout import OffsetMap
 
-        return OffsetMap(self.start, self.anchors).span(i, j)
+        return OffsetMap(self.start, self.anchors).span(i, j, self.text, document_text)
 
     @property
     def pages(self) -> tuple[int, ...]:

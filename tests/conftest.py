@@ -17,9 +17,9 @@ def assert_sentence_offsets(doc) -> None:
 
     for s in doc.sentences:
         assert s.text and s.text == s.text.strip()
-        assert s.document_span(0, len(s.text)) == (s.start, s.end)
+        assert s.document_span(0, len(s.text), doc.text) == (s.start, s.end)
         for m in re.finditer(r"\S+", s.text):
-            a, b = s.document_span(m.start(), m.end())
+            a, b = s.document_span(m.start(), m.end(), doc.text)
             assert s.start <= a < b <= s.end
             assert _decoded("".join(doc.text[a:b].split())) == m.group(), (m.group(), doc.text[a:b])
 
