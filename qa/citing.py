@@ -35,7 +35,7 @@ def cite(sentence_ids: list[int], index: CorpusIndex, scores: dict[int, float],
                 short = span_fields["span_text"]
         citations.append(Citation(number=number, doc_id=s.doc_id, title=doc.title, start=s.start, end=s.end,
                                   quote=doc.text[s.start:s.end], paragraph=s.paragraph, page=s.page,
-                                  page_end=s.page_end, text=s.text,
+                                  page_end=s.page_end, text=s.text, section=doc.section_of(s.paragraph),
                                   score=round(float(scores.get(sid, 0.0)), 4), **span_fields))
         parts.append(with_marker(s.text, number))
     return " ".join(parts), citations, short

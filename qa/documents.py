@@ -14,9 +14,11 @@ import logging
 import re
 from pathlib import Path
 
+from .docket import DocketEntry, find_docket_entries
 from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
 from .layout import Block, Layout, clean_text, recover_layout
 from .schema import Document, Sentence
+from .structure import SectionPath, case_name, parse_heading, part_heading, starts_caption
 
 log = logging.getLogger(__name__)
 
@@ -104,41 +106,78 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     # Text made from HTML has one block per line already: nothing in it was wrapped for print.
     layout = recover_layout(text, physical, wrapped=False if suffix in {".html", ".htm"} else None)
     markdown = suffix in {".md", ".markdown"}
-    paragraphs, sentences = _read_blocks(text, doc_id, layout, layout.blocks, markdown)
+    entries = find_docket_entries(text)
+    blocks = with_docket_entries(layout.blocks, entries) if entries else layout.blocks
+    paragraphs, sentences, sections = _read_blocks(text, doc_id, layout, blocks, markdown,
+                                                   {e.start: e for e in entries})
     if not sentences:  # nothing but what looks like page furniture ("-4-" alone): keep it rather than lose it
         lines = [Block("paragraph", (m.span(),)) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
-        paragraphs, sentences = _read_blocks(text, doc_id, Layout(lines), lines, markdown)
+        paragraphs, sentences, sections = _read_blocks(text, doc_id, Layout(lines), lines, markdown)
     if not title:
-        title = _title_from_text(text, paragraphs, markdown) or Path(doc_id).stem
+        # a court paper is known by its case name; other text by its first line
+        title = (None if markdown else case_name(text)) or _title_from_text(text, paragraphs, markdown) \
+            or Path(doc_id).stem
     return Document(doc_id=doc_id, title=title, text=text, sha256=sha, sentences=sentences,
-                    paragraphs=paragraphs, pages=pages)
+                    paragraphs=paragraphs, pages=pages, sections=sections)
 
 
-def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], markdown: bool):
-    """Paragraph spans and sentences of the blocks that have any, each sentence at its exact original span with its
-    reading text and page(s)."""
+def with_docket_entries(blocks: list[Block], entries: list[DocketEntry]) -> list[Block]:
+    """The blocks with each docket entry as one block of its own, in place of whatever the layout made of its
+    lines: an entry is cited as a unit, and a wrapped entry must not run into the next one."""
+    from bisect import bisect_right
+
+    starts = [e.start for e in entries]
+
+    def inside(b: Block) -> bool:
+        k = bisect_right(starts, b.start) - 1
+        return k >= 0 and b.start < entries[k].end
+    kept = [b for b in blocks if not inside(b)]
+    return sorted(kept + [Block("docket_entry", e.pieces) for e in entries], key=lambda b: b.start)
+
+
+def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], markdown: bool,
+                 entries: dict[int, DocketEntry] | None = None):
+    """Paragraph spans, sentences and sections of the blocks that have any sentences, each sentence at its exact
+    original span with its reading text and page(s); a paragraph's section is the heading it is under (or the
+    docket entry it is). `entries`: the docket entries of the "docket_entry" blocks, by start offset."""
     paragraphs: list[tuple[int, int]] = []
     sentences: list[Sentence] = []
+    sections: list[str | None] = []
+    path = SectionPath()
     for block in blocks:
         pieces = block.pieces
+        heading_level = None
         if markdown:  # "# ", "- ", "1. ", "> " mark the block; they are not its text
             p0, p1 = pieces[0]
             m = _MD_PREFIX.match(text[p0:p1])  # on the slice: "^" would not match at a `pos` inside the text
             if m and p0 + m.end() < p1:
                 pieces = ((p0 + m.end(), p1),) + pieces[1:]
+                if m.group().startswith("#"):
+                    heading_level = m.group().count("#")
         clean, offsets = clean_text(text, pieces, layout.footnote_marks)
-        spans = _segment(clean)
+        entry = (entries or {}).get(block.start) if block.kind == "docket_entry" else None
+        # A docket entry is read whole, its date and number first, so every question about it finds them.
+        spans = _bounded(clean, 0, len(clean), MAX_SENTENCE_CHARS) if entry is not None else _segment(clean)
         if not spans:
             continue
+        if heading_level is not None:
+            path.enter(parse_heading("#" * heading_level + " " + clean) or parse_heading(clean))
+        elif block.kind == "heading" and (heading := parse_heading(clean)) is not None:
+            path.enter(heading)
+        elif block.kind == "paragraph" and (part := part_heading(clean)) is not None:
+            path.enter(part)
+        elif any(starts_caption(text[a:b].strip()) for a, b in pieces):
+            path.close()  # a case number on a line of its own: another document's caption begins
         p_index = len(paragraphs)
         paragraphs.append((block.start, block.end))
+        sections.append(entry.label if entry is not None else path.label)
         for s, e in spans:
             start, end = offsets.span(s, e, clean, text)
             page = layout.page_of(start)
             last = layout.page_of(end - 1)
             sentences.append(Sentence(doc_id, len(sentences), start, end, p_index, page, clean[s:e],
                                       last if last != page else None, offsets.sub(s, e).anchors))
-    return paragraphs, sentences
+    return paragraphs, sentences, sections
 
 
 def check_content(data: bytes, doc_id: str, suffix: str) -> None:

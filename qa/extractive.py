@@ -141,7 +141,7 @@ def cite_span(span: Span, index: CorpusIndex) -> Citation:
         start, end, text = sentence.start, sentence.end, doc.text[sentence.start:sentence.end]
     return Citation(number=1, doc_id=doc.doc_id, title=doc.title, start=sentence.start, end=sentence.end,
                     quote=doc.text[sentence.start:sentence.end], paragraph=sentence.paragraph, page=sentence.page,
-                    page_end=sentence.page_end, text=sentence.text,
+                    page_end=sentence.page_end, text=sentence.text, section=doc.section_of(sentence.paragraph),
                     score=round(span.margin, 4), span_start=start, span_end=end, span_text=text)
 
 

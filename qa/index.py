@@ -32,8 +32,9 @@ from .text import TOKENIZER_VERSION, term_lists
 log = logging.getLogger(__name__)
 
 # 3: no per-sentence word-piece vectors (the trained reader reads the text itself). 4: sentences keep their reading
-# text, last page and offset anchors (layout recovery), and a chunk's text is its sentences' reading text.
-FORMAT_VERSION = 4
+# text, last page and offset anchors (layout recovery), and a chunk's text is its sentences' reading text. 5: each
+# document keeps the section of each paragraph (heading or docket entry), and a docket entry is one paragraph.
+FORMAT_VERSION = 5
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
@@ -287,7 +288,7 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
 
 def _document_record(doc: Document) -> dict:
     return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
-            "paragraphs": doc.paragraphs, "pages": doc.pages,
+            "paragraphs": doc.paragraphs, "pages": doc.pages, "sections": doc.sections,
             "sentences": [_sentence_record(doc.text, s) for s in doc.sentences]}
 
 
@@ -388,7 +389,8 @@ def _load_version(version: Path) -> CorpusIndex:
         doc_sentences = [_sentence_from_record(doc_id, text, i, r) for i, r in enumerate(rec["sentences"])]
         documents[doc_id] = Document(doc_id, rec["title"], text, rec["sha256"], doc_sentences,
                                      [tuple(p) for p in rec["paragraphs"]],
-                                     [tuple(p) for p in rec["pages"]] if rec["pages"] else None)
+                                     [tuple(p) for p in rec["pages"]] if rec["pages"] else None,
+                                     list(rec["sections"]))
         sentences.extend(doc_sentences)
     chunks = [Chunk(i, d, s, e, tuple(ids), chunk_text(sentences[k] for k in ids))
               for i, (d, s, e, ids) in enumerate(json.loads((version / "chunks.json").read_text(encoding="utf-8")))]

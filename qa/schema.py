@@ -44,6 +44,12 @@ class Document:
     sentences: list[Sentence]
     paragraphs: list[tuple[int, int]]  # (start, end) character spans
     pages: list[tuple[int, int]] | None = None  # PDF only: character span of each page
+    # Per paragraph, the section it is in: the heading it is under ("II.A. Severance") or the docket entry it is
+    # ("Docket entry 187 (2005-09-13)"); None outside every section. Empty when not known.
+    sections: list[str | None] = field(default_factory=list)
+
+    def section_of(self, paragraph: int) -> str | None:
+        return self.sections[paragraph] if 0 <= paragraph < len(self.sections) else None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,24 @@ class Citation:
     span_end: int | None = None
     span_text: str | None = None
     text: str = ""  # the quote as it is read and shown: the cited sentence's reading text
+    section: str | None = None  # the heading the quote is under, or the docket entry it is in
+
+    @property
+    def label(self) -> str:
+        """Where the quote is, as a lawyer would say it: "United States v. Weekes, II. Background, p. 4"."""
+        return source_label(self.title or self.doc_id, self.section, self.page, self.page_end, self.paragraph)
+
+
+def source_label(title: str, section: str | None, page: int | None, page_end: int | None = None,
+                 paragraph: int | None = None) -> str:
+    """"Title, Section, p. 4" ("pp. 3-4" across a page break). A text without pages or sections gives the
+    paragraph instead ("para. 3"): a docket entry or a heading says where the passage is better than a count of
+    paragraphs. What is not known is left out."""
+    if page is not None:
+        where = f"pp. {page}-{page_end}" if page_end and page_end != page else f"p. {page}"
+    else:
+        where = f"para. {paragraph + 1}" if paragraph is not None and not section else None
+    return ", ".join(part for part in (title, section, where) if part)
 
 
 @dataclass
@@ -115,7 +139,7 @@ class Answer:
             "reader": self.reader,
             "dropped": list(self.dropped),
             "notice": self.notice,
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [{**asdict(c), "label": c.label} for c in self.citations],
             "passages": [
                 {"doc_id": p.chunk.doc_id, "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
                  "score": p.score, "rank": p.rank, "dense_score": p.dense_score, "bm25_score": p.bm25_score,

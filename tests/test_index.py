@@ -111,3 +111,27 @@ def test_reading_text_pages_and_anchors_survive_the_index(seed_corpus, tmp_path)
     doc = loaded.documents["opinion.txt"]
     assert "-3-" in doc.text[spanning.start:spanning.end] and "-3-" not in spanning.text
     assert all("\n" not in c.text for c in loaded.chunks)
+
+
+def test_sections_and_docket_entries_survive_the_index(seed_corpus, tmp_path):
+    """Format 5: each document keeps the section of each paragraph (heading or docket entry), and a citation
+    built from the loaded index names it."""
+    from qa.citing import cite
+    from tests.test_docket import WARREN
+    from tests.test_layout import HEADINGS
+
+    (seed_corpus / "opinion.txt").write_text(HEADINGS, encoding="utf-8")
+    (seed_corpus / "docket.txt").write_text(WARREN, encoding="utf-8")
+    built = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
+    loaded = load_index(tmp_path / "index")
+    for doc_id in ("opinion.txt", "docket.txt"):
+        assert loaded.documents[doc_id].sections == built.documents[doc_id].sections
+    assert loaded.manifest["format_version"] == 5
+    judgment = next(i for i, s in enumerate(loaded.sentences) if "#187" in s.text)
+    _, (citation,), _ = cite([judgment], loaded, {}, {})
+    assert citation.section == "Docket entry 187 (2005-09-13)"
+    assert citation.label == "United States v. Warren \u2014 court ncwd docket 1:03-cr-00076, " \
+                             "Docket entry 187 (2005-09-13)"
+    argues = next(i for i, s in enumerate(loaded.sentences) if s.text.startswith("Matos first argues"))
+    _, (citation,), _ = cite([argues], loaded, {}, {})
+    assert citation.section == "Part II.A.1"

@@ -1,0 +1,91 @@
+"""Dockets: find the entries of a court docket (date filed, entry number, docket text) in plain text.
+
+A docket is a table, one row per entry. Printed or exported as text, each row starts a line with its date and
+number, e.g. CourtListener's export `[2005-09-13] #187: JUDGMENT as to ...` or PACER's report
+`09/13/2005   187   JUDGMENT as to ...` (whose long entries wrap onto indented lines below). An entry is what a
+lawyer cites ("Dkt. 187"), so ingest reads each one as a unit: one paragraph, never merged with its neighbours.
+
+A text is a docket when many of its lines start that way: found by layout, not by file name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A row's opening: a date (2005-09-13, 09/13/2005, 9/13/05), optionally in brackets, then the entry number as
+# "#187", "#None" (an unnumbered minute entry) or a bare number set off by spaces, then the docket text.
+_ENTRY_LINE = re.compile(
+    r"[ \t]*\[?(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
+    r"(?:[ \t]*#[ \t]*(?P<hash>\d{1,6}|None)[ \t]*:?|[ \t]{2,}(?P<bare>\d{1,6})(?=[ \t]{2,}))?"
+    r"[ \t]*[:\-\u2013\u2014]?[ \t]+(?P<text>\S)")
+_ENTERED = re.compile(r"\(Entered:\s*([0-9/\-]{6,10})\)")
+# A docket has at least this many rows, and most of them are numbered: a letter that starts a few lines with a
+# date ("10/14/2003 was the day ...") is not a docket.
+_MIN_ENTRIES = 5
+
+
+@dataclass(frozen=True)
+class DocketEntry:
+    """One row of a docket: the span of its lines in the text, and what they say."""
+
+    start: int  # of the row's first character (its date)
+    end: int  # after its last non-blank character
+    pieces: tuple[tuple[int, int], ...]  # the spans of its lines, indentation and line ends left out
+    date: str  # as printed: "2005-09-13", "09/13/2005"
+    number: str | None  # "187"; None for an unnumbered entry
+    entered: str | None = None  # the "(Entered: 09/13/2005)" date, when printed
+
+    @property
+    def label(self) -> str:
+        """How a citation names the entry: "Docket entry 187 (2005-09-13)"."""
+        if self.number is None:
+            return f"Docket entry of {self.date}"
+        return f"Docket entry {self.number} ({self.date})"
+
+
+def find_docket_entries(text: str) -> list[DocketEntry]:
+    """The entries of `text` if it is a docket (at least `_MIN_ENTRIES` lines open with a date and an entry number,
+    and numbered rows are most of the rows), else []. An entry runs from its line to the next entry's line or a
+    blank line; its later lines are the wrapped rest of its docket text."""
+    rows: list[tuple[re.Match, int]] = []  # (match, line end)
+    lines: list[tuple[int, int]] = []  # (start, end) of every line
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    starts: dict[int, re.Match] = {}
+    for i, (a, b) in enumerate(lines):
+        m = _ENTRY_LINE.match(text, a, b)
+        if m:
+            starts[i] = m
+    numbered = sum(1 for m in starts.values() if m.group("hash") or m.group("bare"))
+    if numbered < _MIN_ENTRIES or numbered * 2 < len(starts):
+        return []
+    entries = []
+    indices = sorted(starts)
+    for k, i in enumerate(indices):
+        m = starts[i]
+        stop = indices[k + 1] if k + 1 < len(indices) else len(lines)
+        pieces = []
+        for j in range(i, stop):
+            a, b = lines[j]
+            piece = _strip(text, a, b)
+            if piece is None:
+                break  # a blank line ends the row
+            pieces.append(piece)
+        number = m.group("hash") or m.group("bare")
+        body = " ".join(text[s:e] for s, e in pieces)
+        entered = _ENTERED.search(body)
+        entries.append(DocketEntry(pieces[0][0], pieces[-1][1], tuple(pieces), m.group("date"),
+                                   None if number in (None, "None") else number,
+                                   entered.group(1) if entered else None))
+    return entries
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int] | None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return (a, b) if b > a else None

@@ -1,0 +1,161 @@
+"""Structure: what a citation names besides the page: the document's case name and the section a passage is in.
+
+A court opinion opens with a caption (`UNITED STATES OF AMERICA, / Appellee, / v. / JEROME WEEKES, / Defendant,
+Appellant.`); lawyers call it "United States v. Weekes", and that is the document's title here. Its sections are
+numbered headings ("II. Discussion", "A. Severance", "1. Confrontation Clause Claim"), nested by their numbering:
+`SectionPath` follows them in reading order and names the section of each paragraph ("II.A.1. Confrontation
+Clause Claim"). A record file may hold more than one document (an errata sheet before the opinion it amends): a
+line like "ERRATA SHEET" opens a part of its own, and a new caption's "No. 92-1944" closes whatever came before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# The "v." between the parties of a caption, alone on its line.
+_VERSUS = re.compile(r"v\.?|vs\.?|versus", re.I)
+# A party's role under its name: "Appellee,", "Defendant, Appellant.", "Plaintiffs-Appellees,".
+_ROLE = re.compile(r"(?:(?:cross-)?(?:plaintiffs?|defendants?|appellees?|appellants?|petitioners?|respondents?)"
+                   r"[\s,;.\-]*(?:and\s+)?)+", re.I)
+_CASE_NUMBER = re.compile(r"Nos?\.\s*\d[\d\-, ]*(?:and\s+\d[\d\-]*)?")
+_UNITED_STATES = re.compile(r"(?:the\s+)?united\s+states(?:\s+of\s+america)?", re.I)
+_ENTITY_WORDS = re.compile(r"\b(?:inc|corp|corporation|co|company|llc|ltd|lp|llp|bank|association|trust|"
+                           r"county|city|state|commonwealth|department|board|commission|estate|partnership)\b\.?",
+                           re.I)
+_ALIAS = re.compile(r",|\ba/k/a\b|\baka\b|\bet\s+al\b|\bf/k/a\b|\bd/b/a\b", re.I)
+_NAME_SUFFIXES = {"JR", "JR.", "SR", "SR.", "II", "III", "IV"}
+# How far into a document its caption may be: a "v." line deep in the text is a quotation, not the caption.
+_CAPTION_LINES = 60
+
+# A numbered heading: "II.", "II. Discussion", "A. Severance", "1. Restitution", "a. The Statute".
+_NUMBERED_HEADING = re.compile(r"(?P<num>[IVXLC]{1,7}|[A-Za-z]|\d{1,2})\.\s*(?P<title>.*)", re.S)
+_MARKDOWN_HEADING = re.compile(r"(?P<hashes>#{1,6})\s+(?P<title>.*)", re.S)
+# A heading that opens a separate part of the record held in the same file, in capitals on its own line.
+_DOCUMENT_PART = re.compile(r"ERRATA(?: SHEET)?|DISSENT|CONCURRENCE|APPENDIX|ADDENDUM|"
+                            r"(?:MEMORANDUM(?: AND)? )?(?:OPINION|ORDER)(?: AND ORDER)?|(?:ORDER OF )?JUDGMENT")
+
+
+# ---------------------------------------------------------------------------------------------- case name
+
+def case_name(text: str) -> str | None:
+    """The short name of a case from the caption at the top of `text`: "United States v. Weekes" for
+    `UNITED STATES OF AMERICA, ... v. ... JEROME WEEKES, Defendant, Appellant.`; None when there is no caption."""
+    lines = [ln.strip() for ln in text.split("\n", _CAPTION_LINES)[:_CAPTION_LINES]]
+    for i, ln in enumerate(lines):
+        if not _VERSUS.fullmatch(ln):
+            continue
+        first = _party_line(reversed(lines[:i]))
+        second = _party_line(lines[i + 1:])
+        if first and second:
+            return f"{_short_party(first)} v. {_short_party(second)}"
+    return None
+
+
+def _party_line(lines) -> str | None:
+    """The nearest line that names a party, passing blank lines and role lines; None at a case number."""
+    for ln in lines:
+        if not ln or _ROLE.fullmatch(ln):
+            continue
+        if _CASE_NUMBER.match(ln):
+            return None
+        return ln
+    return None
+
+
+def _short_party(name: str) -> str:
+    """How a case name names a party: "United States"; an individual by surname ("EDDY ROA-MEDINA" ->
+    "Roa-Medina", "VINCENT M. PORTALLA, a/k/a" -> "Portalla"); an organisation by its whole name."""
+    name = _ALIAS.split(name, 1)[0].strip(" ,;")  # "CO." keeps its full stop
+    if _UNITED_STATES.fullmatch(name):
+        return "United States"
+    if _ENTITY_WORDS.search(name):
+        return _title_case(name)
+    name = name.rstrip(".")
+    words = [w for w in name.split() if w.upper().strip(",") not in _NAME_SUFFIXES]
+    return _title_case(words[-1]) if words else _title_case(name)
+
+
+def _title_case(s: str) -> str:
+    """Capitalised words for a name printed in capitals; a name in mixed case is left as written."""
+    if not s.isupper():
+        return s
+    return re.sub(r"[A-Z][A-Z']*", lambda m: m.group().capitalize(), s)
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 0 a part of the record (errata, dissent), 1 "I.", 2 "A.", 3 "1.", 4 "a."; Markdown: one per "#"
+    number: str  # "II", "A", "1"; "" when unnumbered
+    title: str  # "Discussion"; "" for a bare "II."
+
+
+def parse_heading(reading_text: str) -> Heading | None:
+    """The heading a heading block's reading text is, None when it is not one."""
+    m = _MARKDOWN_HEADING.fullmatch(reading_text)
+    if m:
+        return Heading(len(m.group("hashes")), "", m.group("title").strip())
+    m = _NUMBERED_HEADING.fullmatch(reading_text)
+    if m:
+        number, title = m.group("num"), m.group("title").strip()
+        if title.endswith(".") and len(title.split()) > 8:
+            return None  # a numbered sentence (a quoted guideline, a list item), not a heading's title
+        return Heading(_numbering_level(number), number, title)
+    return None
+
+
+def part_heading(reading_text: str) -> Heading | None:
+    """A line such as "ERRATA SHEET" or "DISSENT" that opens a part of its own, else None."""
+    if _DOCUMENT_PART.fullmatch(reading_text):
+        return Heading(0, "", reading_text.capitalize())
+    return None
+
+
+def _numbering_level(number: str) -> int:
+    if number.isdigit():
+        return 3
+    if number.islower():
+        return 4
+    if len(number) > 1 or number in "IVX":  # "I." is Roman; see SectionPath.enter for "I." after "H."
+        return 1
+    return 2
+
+
+@dataclass
+class SectionPath:
+    """The headings the reader is under, outermost first, as they are met in reading order."""
+
+    headings: list[Heading] = field(default_factory=list)
+
+    def enter(self, heading: Heading) -> None:
+        level = heading.level
+        previous = next((h for h in reversed(self.headings) if h.level == 2), None)
+        if level == 1 and len(heading.number) == 1 and previous is not None \
+                and len(previous.number) == 1 and ord(heading.number) == ord(previous.number) + 1:
+            level = 2  # "I." after "H." is the ninth letter, not Roman one
+            heading = Heading(2, heading.number, heading.title)
+        while self.headings and self.headings[-1].level >= level:
+            self.headings.pop()
+        self.headings.append(heading)
+
+    def close(self) -> None:
+        """A new caption: what follows is another document, under no heading yet."""
+        self.headings.clear()
+
+    @property
+    def label(self) -> str | None:
+        """"II.A. Severance"; "Part I" for a heading without a title; None outside every heading."""
+        if not self.headings:
+            return None
+        numbers = ".".join(h.number for h in self.headings if h.number)
+        title = self.headings[-1].title
+        if not title:
+            return f"Part {numbers}" if numbers else None
+        return f"{numbers}. {title}" if self.headings[-1].number and numbers else title
+
+
+def starts_caption(reading_text: str) -> bool:
+    """A case number alone ("No. 92-1944", "Nos. 07-2209, 08-2308"): the caption of another document begins."""
+    return bool(_CASE_NUMBER.fullmatch(reading_text))

@@ -1,0 +1,170 @@
+"""Dockets: each entry (date, number, docket text) is one paragraph, one sentence and one chunk, read with its date
+and number first, and cited as "Docket entry 187 (2005-09-13)". Excerpts are pasted from the PACER docket of
+United States v. Warren (../shared/data/court/pacer-docket-us-v-warren.txt); the last test reads the whole file
+when it is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.chunking import chunk_sentences
+from qa.docket import find_docket_entries
+from qa.documents import load_document, parse_document
+from qa.index import build_bm25
+from qa.retrieval import bm25_scores
+from qa.text import terms
+from tests.conftest import assert_sentence_offsets
+
+COURT = Path(__file__).resolve().parents[2] / "shared" / "data" / "court"
+DOCKET_FILE = COURT / "pacer-docket-us-v-warren.txt"
+
+# pacer-docket-us-v-warren.txt, lines 1-4, 21-26 and 124-126: the case header, parties, the first entries (one of
+# them unnumbered) and the judgment.
+WARREN = (
+    'United States v. Warren \u2014 court ncwd docket 1:03-cr-00076\n'
+    'Date filed: 2003-10-08  Date terminated: 2005-09-07  Assigned to: Martin Reidinger\n'
+    '\n'
+    'Party: Theron Mullinax (Petitioner)\n'
+    'Party: Robert Warren (Defendant)\n'
+    'Party: USA (Plaintiff)\n'
+    '\n'
+    '[2003-10-08] #1: MOTION by USA as to Sld Dft 1:03cr76-1, Sld Dft 1:03cr76-2, Sld Dft 1:03cr76-3, Sld Dft '
+    '1:03cr76-4, Sld Dft 1:03cr76-5, Sld Dft 1:03cr76-6, Sld Dft 1:03cr76-7 to Seal referred to: Magistrate Judge '
+    'Max O. Cogburn Jr. (siw) (Entered: 10/14/2003)\n'
+    '[2003-10-08] #2: ORDER as to Sld Dft 1:03cr76-1, Sld Dft 1:03cr76-2, Sld Dft 1:03cr76-3, Sld Dft 1:03cr76-4, '
+    'Sld Dft 1:03cr76-5, Sld Dft 1:03cr76-6, Sld Dft 1:03cr76-7 granting [1-1] motion to Seal as to Sld Dft '
+    '1:03cr76-1 (1), Sld Dft 1:03cr76-2 (2), Sld Dft 1:03cr76-3 (3), Sld Dft 1:03cr76-4 (4), Sld Dft 1:03cr76-5 (5), '
+    'Sld Dft 1:03cr76-6 (6), Sld Dft 1:03cr76-7 (7) ( Signed by Magistrate Judge Max O. Cogburn Jr. ) (siw) '
+    '(Entered: 10/14/2003)\n'
+    '[2003-10-08] #None: Arrest WARRANT issued as to Sld Dft 1:03cr76-1, Sld Dft 1:03cr76-2, Sld Dft 1:03cr76-4, '
+    'Sld Dft 1:03cr76-5, Sld Dft 1:03cr76-6, Sld Dft 1:03cr76-7 (siw) (Entered: 10/14/2003)\n'
+    '[2005-09-12] #182: RESPONSE to Motion by USA as to Robert Warren, Viki Warren, R & V Warren Farms, Inc., '
+    'George T. Kiser, Demetrio Jaimes, Harold Dean Cole, Thomas Jeffrey Marsh re 179 MOTION for Leave to File '
+    '(Taylor, Paul) (Entered: 09/12/2005)\n'
+    '[2005-09-13] #187: JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on Ct. 1; 76 Mos. on '
+    'Ct. 34, both to run concurrently; 3 Yrs. supervised release each ct., to run concurrently; pay $200 assessment; '
+    'pay $9,150,603.00 restitution; Count(s) 10-20, 2-4, 21, 22, 23, 24, 25-29, 35-48, 49, 5, 6-8, 9, Dismissed on '
+    'motion of the US Atty.; Count(s) 34, 60 Mos. imprisonment on Ct. 1; 76 Mos. on Ct. 34, both to run '
+    'concurrently; 3 Yrs. supervised release; $200 assessment; $9,150,603.00 restitution . Signed by Judge Lacy '
+    'Thornburg on 9/12/05. (Wilson, Sharon) (Entered: 09/14/2005)\n'
+    '[2005-10-07] #195: AMENDED JUDGMENT as to counts dismissed only. Cts. 35-48, 49 dismissed on motion of the US '
+    'Atty. Signed by Judge Lacy Thornburg on 10/7/05. (Wilson, Sharon) Modified on 10/31/2005 (Wilson, Sharon). '
+    '(Entered: 10/07/2005)\n'
+)
+
+# The same entries as a PACER docket report prints them: a table of date filed, number and docket text, long
+# texts wrapped onto indented lines, a header row above.
+PACER_TABLE = (
+    'Date Filed    #     Docket Text\n'
+    '10/08/2003     1    MOTION by USA as to Sld Dft 1:03cr76-1 to Seal referred to: Magistrate\n'
+    '                    Judge Max O. Cogburn Jr. (siw) (Entered: 10/14/2003)\n'
+    '10/08/2003     2    ORDER granting [1-1] motion to Seal. (siw) (Entered: 10/14/2003)\n'
+    '10/08/2003          Arrest WARRANT issued as to Sld Dft 1:03cr76-1. (siw)\n'
+    '                    (Entered: 10/14/2003)\n'
+    '09/12/2005   182    RESPONSE to Motion by USA as to Robert Warren. (Taylor, Paul) (Entered:\n'
+    '                    09/12/2005)\n'
+    '09/13/2005   187    JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on\n'
+    '                    Ct. 1; 76 Mos. on Ct. 34, both to run concurrently. Signed by Judge Lacy\n'
+    '                    Thornburg on 9/12/05. (Wilson, Sharon) (Entered: 09/14/2005)\n'
+    '10/07/2005   195    AMENDED JUDGMENT as to counts dismissed only. Cts. 35-48, 49 dismissed\n'
+    '                    on motion of the US Atty. (Entered: 10/07/2005)\n'
+)
+
+
+def parse(text: str):
+    doc = parse_document(text.encode(), "docket.txt", ".txt")
+    assert_sentence_offsets(doc)
+    return doc
+
+
+def entry_sentences(doc, section: str):
+    return [s for s in doc.sentences if doc.section_of(s.paragraph) == section]
+
+
+def test_entries_are_found_with_date_number_and_entered_date():
+    entries = find_docket_entries(WARREN)
+    assert [e.number for e in entries] == ["1", "2", None, "182", "187", "195"]
+    judgment = entries[4]
+    assert (judgment.date, judgment.entered) == ("2005-09-13", "09/14/2005")
+    assert WARREN[judgment.start:judgment.end].startswith("[2005-09-13] #187: JUDGMENT")
+    assert WARREN[judgment.start:judgment.end].endswith("(Entered: 09/14/2005)")
+    assert judgment.label == "Docket entry 187 (2005-09-13)"
+    assert entries[2].label == "Docket entry of 2003-10-08"
+
+
+@pytest.mark.parametrize("text", [WARREN, PACER_TABLE])
+def test_each_entry_is_one_paragraph_one_sentence_and_one_chunk(text):
+    doc = parse(text)
+    entries = find_docket_entries(text)
+    assert len(entries) == 6
+    for e in entries:
+        sentences = entry_sentences(doc, e.label)
+        # one sentence, although the docket text has several full stops ("Mos.", "Atty.", "9/12/05.")
+        assert len(sentences) == 1, [s.text for s in sentences]
+        s = sentences[0]
+        assert (s.start, s.end) == (e.start, e.end)
+        assert s.text.startswith(e.date) or s.text.startswith(f"[{e.date}]")  # the reader sees the date first
+        assert e.number is None or e.number in s.text.split()[1]
+    chunks = chunk_sentences(doc, 0, 0, max_words=20)  # smaller than any entry: an entry is still one chunk
+    entry_chunks = [c for c in chunks if doc.section_of(doc.sentences[c.sentence_ids[0]].paragraph) or ""]
+    assert len(entry_chunks) == 6
+    assert all(len(c.sentence_ids) == 1 for c in entry_chunks)
+
+
+def test_a_wrapped_entry_is_read_as_one_line_and_quoted_as_printed():
+    doc = parse(PACER_TABLE)
+    (s,) = entry_sentences(doc, "Docket entry 187 (09/13/2005)")
+    assert s.text == ("09/13/2005 187 JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on Ct. 1; "
+                      "76 Mos. on Ct. 34, both to run concurrently. Signed by Judge Lacy Thornburg on 9/12/05. "
+                      "(Wilson, Sharon) (Entered: 09/14/2005)")
+    assert "\n                    Ct. 1" in doc.text[s.start:s.end]
+    (unnumbered,) = entry_sentences(doc, "Docket entry of 10/08/2003")
+    assert unnumbered.text.endswith("(siw) (Entered: 10/14/2003)")  # its wrapped line stays with it
+
+
+def test_the_header_and_parties_stay_ordinary_paragraphs():
+    doc = parse(WARREN)
+    assert doc.title == "United States v. Warren \u2014 court ncwd docket 1:03-cr-00076"
+    party = next(s for s in doc.sentences if s.text.startswith("Party: Robert Warren"))
+    assert doc.section_of(party.paragraph) is None
+
+
+def test_questions_about_an_entry_find_it_by_its_words_and_date():
+    """Lexical retrieval over the entries alone: the judgment (or its amendment, also a judgment entered) comes
+    first for a question about the judgment, and a question that gives a date finds the entry filed that day."""
+    doc = parse(WARREN)
+    bm25 = build_bm25([s.text for s in doc.sentences])
+    for question, expected, depth in [("When was the judgment entered?", "[2005-09-13] #187", 2),
+                                      ("What was the sentence on Count 34?", "[2005-09-13] #187", 1),
+                                      ("Which counts were dismissed on 2005-10-07?", "[2005-10-07] #195", 1)]:
+        scores = bm25_scores(bm25, terms(question))
+        top = [doc.sentences[int(i)].text for i in scores.argsort()[::-1][:depth]]
+        assert any(t.startswith(expected) for t in top), (question, [t[:40] for t in top])
+
+
+def test_prose_with_a_few_dated_lines_is_not_a_docket():
+    letter = ("Dear counsel,\n"
+              "10/14/2003 was the day the indictment was unsealed.\n"
+              "10/27/2003  the arraignment was held.\n"
+              "We will write again.\n")
+    assert find_docket_entries(letter) == []
+    # dated lines without entry numbers (a diary, minutes) are not a docket either
+    minutes = "".join(f"2003-10-{d:02d}: the committee met and adjourned.\n" for d in range(1, 20))
+    assert find_docket_entries(minutes) == []
+
+
+@pytest.mark.skipif(not DOCKET_FILE.is_file(), reason=f"the docket is not at {DOCKET_FILE} (shared data absent)")
+def test_the_warren_docket_has_one_paragraph_per_entry():
+    doc = load_document(DOCKET_FILE, COURT)
+    assert_sentence_offsets(doc)
+    entries = find_docket_entries(doc.text)
+    assert len(entries) == sum(1 for line in doc.text.splitlines() if line.startswith("["))
+    sections = [doc.section_of(p) for p in range(len(doc.paragraphs))]
+    assert sum(1 for x in sections if x and x.startswith("Docket entry")) == len(entries)
+    for e in entries:
+        (s,) = [s for s in doc.sentences if e.start <= s.start < e.end]
+        assert (s.start, s.end) == (e.start, e.end) and s.text.startswith(f"[{e.date}]")
+    judgment = next(s for s in doc.sentences if doc.section_of(s.paragraph) == "Docket entry 187 (2005-09-13)")
+    assert "76 Mos. on Ct. 34" in judgment.text

@@ -1,0 +1,292 @@
+"""Structure in citations: a court paper's case name from its caption, the section heading each paragraph is under,
+and the label a citation shows ("United States v. Weekes, II. Discussion, p. 4"). Excerpts are pasted from the
+First Circuit opinions in ../shared/data/court, so these run without them."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.documents import parse_document
+from qa.schema import Citation, source_label
+from qa.structure import Heading, SectionPath, case_name, parse_heading
+from tests.conftest import assert_sentence_offsets
+from tests.test_layout import HEADINGS
+
+
+def parse(text: str, suffix: str = ".txt"):
+    doc = parse_document(text.encode(), "record" + suffix, suffix)
+    assert_sentence_offsets(doc)
+    return doc
+
+
+def section_of(doc, start: str) -> str | None:
+    s = next(s for s in doc.sentences if s.text.startswith(start))
+    return doc.section_of(s.paragraph)
+
+
+# United States v. Weekes, Nos. 07-2209, 08-2308 (1st Cir. 2010), lines 1-20: the caption.
+WEEKES_CAPTION = (
+    '          United States Court of Appeals\n'
+    '                        For the First Circuit\n'
+    '\n'
+    '\n'
+    'Nos. 07-2209, 08-2308\n'
+    '\n'
+    '                    UNITED STATES OF AMERICA,\n'
+    '\n'
+    '                              Appellee,\n'
+    '\n'
+    '                                 v.\n'
+    '\n'
+    '                           JEROME WEEKES,\n'
+    '\n'
+    '                        Defendant, Appellant.\n'
+    '\n'
+    '\n'
+    '          APPEAL FROM THE UNITED STATES DISTRICT COURT\n'
+    '                FOR THE DISTRICT OF MASSACHUSETTS\n'
+)
+
+# United States v. Portalla, No. 92-1512 (1st Cir. 1993), lines 1-22: the date above the court, "UNITED STATES,"
+# and a defendant with an alias over two lines.
+PORTALLA_CAPTION = (
+    'February 8, 1993\n'
+    '\n'
+    '               UNITED STATES COURT OF APPEALS\n'
+    '                   FOR THE FIRST CIRCUIT\n'
+    '                                        \n'
+    '\n'
+    'No. 92-1512\n'
+    '\n'
+    '                       UNITED STATES,\n'
+    '\n'
+    '                         Appellee,\n'
+    '\n'
+    '                             v.\n'
+    '\n'
+    '                 VINCENT M. PORTALLA, a/k/a\n'
+    '                      VINCENT MARINO,\n'
+    '\n'
+    '                   Defendant, Appellant.\n'
+    '\n'
+    '                                        \n'
+    '\n'
+    '        APPEAL FROM THE UNITED STATES DISTRICT COURT\n'
+)
+
+# United States v. Beauchamp, No. 92-1944 (1st Cir. 1993), lines 1-108: an errata sheet, then the caption of the
+# opinion it amends and the opinion's first part, in one file. (Layout needs this much of the page to see the
+# errata heading as a centred line of its own.)
+BEAUCHAMP_ERRATA = (
+    'February 24, 1993 UNITED STATES COURT OF APPEALS\n'
+    '                    FOR THE FIRST CIRCUIT\n'
+    '                                         \n'
+    '\n'
+    'No. 92-1944\n'
+    '\n'
+    '                  UNITED STATES OF AMERICA,\n'
+    '\n'
+    '                          Appellee,\n'
+    '\n'
+    '                              v.\n'
+    '\n'
+    '                    MICHAEL W. BEAUCHAMP,\n'
+    '\n'
+    '                    Defendant, Appellant.\n'
+    '\n'
+    '                                         \n'
+    '\n'
+    '                         ERRATA SHEET\n'
+    '\n'
+    '   The  opinion of this Court  issued on February  16, 1993, is\n'
+    'amended as follows:\n'
+    '\n'
+    '   On  page 16, last line of footnote 4, replace "mislead" with\n'
+    '"misled".\n'
+    '\n'
+    'February 16, 1993 UNITED STATES COURT OF APPEALS\n'
+    '                    FOR THE FIRST CIRCUIT\n'
+    '                                         \n'
+    '\n'
+    'No. 92-1944\n'
+    '\n'
+    '                  UNITED STATES OF AMERICA,\n'
+    '\n'
+    '                          Appellee,\n'
+    '\n'
+    '                              v.\n'
+    '\n'
+    '                    MICHAEL W. BEAUCHAMP,\n'
+    '\n'
+    '                    Defendant, Appellant.\n'
+    '\n'
+    '                                         \n'
+    '\n'
+    '         APPEAL FROM THE UNITED STATES DISTRICT COURT\n'
+    '\n'
+    '               FOR THE DISTRICT OF RHODE ISLAND\n'
+    '\n'
+    '         [Hon. Ernest C. Torres, U.S. District Judge]\n'
+    '                                                    \n'
+    '                                         \n'
+    '\n'
+    '                            Before\n'
+    '\n'
+    '                     Breyer, Chief Judge,\n'
+    '                                        \n'
+    '\n'
+    '         Campbell and Bownes, Senior Circuit Judges. \n'
+    '                                                   \n'
+    '\n'
+    '                                         \n'
+    '\n'
+    'David L. Martin, by Appointment of the Court, for appellant.\n'
+    '               \n'
+    'Lawrence D.  Gaynor, Assistant United  States Attorney, with  whom\n'
+    '                   \n'
+    'Lincoln C. Almond, United States Attorney, was on brief for the United\n'
+    '             \n'
+    'States.\n'
+    '\n'
+    '                                         \n'
+    '\n'
+    '                      February 16, 1993\n'
+    '                                          \n'
+    '\n'
+    '          CAMPBELL,        Senior        Circuit       Judge.\n'
+    '                                                            \n'
+    '\n'
+    'Defendant/appellant,  Michael W. Beauchamp,  appeals from his\n'
+    '\n'
+    'conviction  in  the  United  States District  Court  for  the\n'
+    '\n'
+    'District of Rhode Island for uttering and publishing a forged\n'
+    '\n'
+    'United  States Treasury  check  and for  aiding and  abetting\n'
+    '\n'
+    'others  in uttering and publishing the  check in violation of\n'
+    '\n'
+    '18  U.S.C.   510(a)(2) and 2.  Defendant raises two arguments\n'
+    '\n'
+    'on appeal:  (1)  the district court abused its  discretion by\n'
+    '\n'
+    'refusing  to allow defendant  to present testimony impeaching\n'
+    '\n'
+    'the  credibility  of a  witness; and  (2) the  district court\n'
+    '\n'
+    'clearly erred  in concluding  that the offense  involved more\n'
+    '\n'
+    'than  minimal  planning   under  U.S.S.G.     2F1.1(b)(2)(A).\n'
+    '\n'
+    'Finding no error, we affirm.\n'
+    '\n'
+    '                              I.\n'
+    '\n'
+    '          On  December  4, 1991,  defendant was  indicted and\n'
+    '\n'
+    'charged with uttering and  publishing a forged treasury check\n'
+    '\n'
+)
+
+
+# ---------------------------------------------------------------------------------------------- case names
+
+@pytest.mark.parametrize("caption, expected", [
+    (WEEKES_CAPTION, "United States v. Weekes"),
+    (PORTALLA_CAPTION, "United States v. Portalla"),
+    (BEAUCHAMP_ERRATA, "United States v. Beauchamp"),
+])
+def test_an_opinion_is_titled_by_the_short_case_name_of_its_caption(caption, expected):
+    assert case_name(caption) == expected
+    assert parse(caption).title == expected
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("JOHN DOE,\nPlaintiff,\nv.\nACME WIDGET CO., INC.,\nDefendant.", "Doe v. Acme Widget Co."),
+    ("EDDY ROA-MEDINA, JR.,\n\nPetitioner,\n\nvs.\n\nUNITED STATES OF AMERICA,\n\nRespondent.",
+     "Roa-Medina v. United States"),
+    ("Jane Smith-Jones,\nPlaintiff-Appellant,\nversus\nCity of Boston,\nDefendant-Appellee.",
+     "Smith-Jones v. City of Boston"),
+])
+def test_case_name_names_people_by_surname_and_organisations_in_full(caption, expected):
+    assert case_name(caption) == expected
+
+
+def test_text_without_a_caption_keeps_its_first_line_as_title():
+    assert case_name("Minutes of the meeting\n\nThe board met on Monday. It adjourned.") is None
+    # a "v." deep in the body is a quotation, not a caption
+    body = "\n".join(f"Line {i} of the record." for i in range(80)) + "\nSMITH,\nv.\nJONES,\n"
+    assert case_name(body) is None
+    assert parse("Minutes of the meeting\n\nThe board met on Monday. It adjourned.").title == "Minutes of the meeting"
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+def test_paragraphs_carry_the_numbered_headings_they_are_under():
+    doc = parse(HEADINGS)
+    assert section_of(doc, "restitution in the amount") is None  # before the first heading
+    assert section_of(doc, "II. Discussion") == "II. Discussion"
+    assert section_of(doc, "Matos first argues") == "Part II.A.1"  # a bare "1." under "A. ..." under "II."
+    assert len(doc.sections) == len(doc.paragraphs)
+
+
+def test_section_path_nests_by_numbering_and_pops_at_a_sibling():
+    path = SectionPath()
+    for text, label in [("I. Background", "I. Background"), ("A. Facts", "I.A. Facts"),
+                        ("B. Procedural History", "I.B. Procedural History"), ("II. Discussion", "II. Discussion"),
+                        ("A. Severance", "II.A. Severance"),
+                        ("1. Confrontation Clause Claim", "II.A.1. Confrontation Clause Claim"),
+                        ("B. Brady", "II.B. Brady"), ("III.", "Part III")]:
+        path.enter(parse_heading(text))
+        assert path.label == label
+    path.close()
+    assert path.label is None
+
+
+def test_letter_i_after_h_is_a_sub_heading_not_roman_one():
+    path = SectionPath()
+    for text in ("II. Discussion", "H. Venue", "I. Jury Instructions"):
+        path.enter(parse_heading(text))
+    assert path.label == "II.I. Jury Instructions"
+
+
+def test_a_numbered_sentence_is_not_a_heading_title():
+    assert parse_heading("B. A sentence of imprisonment that does not exceed 120 months.") is None
+    assert parse_heading("B. More Than Minimal Planning") == Heading(2, "B", "More Than Minimal Planning")
+    assert parse_heading("## Hearing") == Heading(2, "", "Hearing")
+
+
+def test_an_errata_sheet_is_a_section_until_the_next_caption():
+    doc = parse(BEAUCHAMP_ERRATA)
+    assert section_of(doc, "The opinion of this Court issued") == "Errata sheet"
+    assert section_of(doc, "On page 16") == "Errata sheet"
+    assert section_of(doc, "MICHAEL W. BEAUCHAMP") is None  # the first caption, before the errata
+    assert section_of(doc, "CAMPBELL, Senior Circuit Judge") is None  # the opinion's caption closed the errata
+    assert section_of(doc, "On December 4, 1991") == "Part I"
+
+
+def test_markdown_headings_are_sections():
+    doc = parse("# The Hearing\n\nThe judge ruled.\n\n## Sentencing\n\nHe got ten years.", ".md")
+    assert section_of(doc, "The judge ruled") == "The Hearing"
+    assert section_of(doc, "He got ten years") == "Sentencing"
+
+
+# ---------------------------------------------------------------------------------------------- labels
+
+def test_label_names_title_section_and_page_or_pages():
+    assert source_label("United States v. Weekes", "II. Background", 4) == "United States v. Weekes, II. Background, p. 4"
+    assert source_label("United States v. Weekes", "II. Background", 3, 4) == \
+        "United States v. Weekes, II. Background, pp. 3-4"
+    assert source_label("Article", None, None, None, 2) == "Article, para. 3"
+    assert source_label("Docket", "Docket entry 187 (2005-09-13)", None, None, 9) == \
+        "Docket, Docket entry 187 (2005-09-13)"
+
+
+def test_citation_label_falls_back_to_doc_id_and_answer_dict_carries_section_and_label():
+    from qa import Answer
+
+    c = Citation(number=1, doc_id="a.txt", title="", start=0, end=3, quote="abc", paragraph=0, page=2,
+                 section="I. Facts")
+    assert c.label == "a.txt, I. Facts, p. 2"
+    d = Answer(question="q", text="abc [1]", abstained=False, citations=[c]).to_dict()["citations"][0]
+    assert d["section"] == "I. Facts" and d["label"] == "a.txt, I. Facts, p. 2"
