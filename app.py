@@ -10,6 +10,7 @@ Everything a document contains is shown escaped: no text from the record is ever
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import html
 import ipaddress
@@ -51,6 +52,7 @@ _ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&q
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _NEWLINE = re.compile(r"\n")
 _MARKER = re.compile(r"\[(\d+)\]")
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def has_blank_lines(text: str) -> bool:
@@ -71,28 +73,33 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def position_label(paragraph: int | None, page: int | None, page_end: int | None = None) -> str:
-    if page:
-        where = f"pages {page}\u2013{page_end}" if page_end else f"page {page}"
-        return f"{where}, paragraph {paragraph + 1}" if paragraph is not None else where
-    return f"paragraph {paragraph + 1}" if paragraph is not None else ""
+def citation_where(citation) -> str:
+    """Where a cited quote is, after the title: "II. Background, p. 4", "Docket entry 187 (2005-09-13)"."""
+    return qa.source_label("", citation.section, citation.page, citation.page_end, citation.paragraph)
 
 
 def passage_bounds(text: str, start: int, end: int, max_chars: int = CONTEXT_CHARS,
-                   blank_lines: bool | None = None) -> tuple[int, int]:
+                   blank_lines: bool | None = None,
+                   paragraphs: list[tuple[int, int]] | None = None) -> tuple[int, int]:
     """The paragraph around text[start:end], trimmed at word boundaries to about max_chars when it is longer.
-    Paragraphs are split as the indexer splits them: at blank lines when the text has any, else at each newline."""
+    `paragraphs`: the document's paragraph spans as ingest recovered them (a hard-wrapped or double-spaced
+    paragraph is one span); without them, or when none holds the quote, paragraphs are split at blank lines when
+    the text has any, else at each newline."""
     n = len(text)
     start, end = max(0, min(start, n)), max(0, min(end, n))
-    if blank_lines is None:
-        blank_lines = has_blank_lines(text)
-    separator = _BLANK_LINE if blank_lines else _NEWLINE
     window = 20_000
-    lo = max(0, start - window)
-    before = list(separator.finditer(text, lo, start))
-    p_start = before[-1].end() if before else lo
-    after = separator.search(text, end, min(n, end + window))
-    p_end = after.start() if after else min(n, end + window)
+    around = _recovered_paragraph(paragraphs, start, end) if paragraphs else None
+    if around is not None:
+        p_start, p_end = around
+    else:
+        if blank_lines is None:
+            blank_lines = has_blank_lines(text)
+        separator = _BLANK_LINE if blank_lines else _NEWLINE
+        lo = max(0, start - window)
+        before = list(separator.finditer(text, lo, start))
+        p_start = before[-1].end() if before else lo
+        after = separator.search(text, end, min(n, end + window))
+        p_end = after.start() if after else min(n, end + window)
     room = max(0, max_chars - (end - start))
     if p_end - p_start > max_chars:
         left = max(p_start, start - room // 2)
@@ -112,10 +119,27 @@ def passage_bounds(text: str, start: int, end: int, max_chars: int = CONTEXT_CHA
     return p_start, p_end
 
 
+
+
+def _recovered_paragraph(paragraphs: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The recovered paragraph span that holds text[start:end], None when none does (a stale list)."""
+    k = bisect.bisect_right(paragraphs, (start, float("inf"))) - 1
+    if k >= 0 and paragraphs[k][0] <= start and end <= paragraphs[k][1]:
+        return paragraphs[k]
+    return None
+
+
 def render_passage(text: str, ctx_start: int, ctx_end: int, mark_start: int | None = None,
-                   mark_end: int | None = None, span_start: int | None = None, span_end: int | None = None) -> str:
+                   mark_end: int | None = None, span_start: int | None = None, span_end: int | None = None,
+                   flow: bool = False, cut: tuple[bool, bool] | None = None) -> str:
     """HTML for text[ctx_start:ctx_end] with text[mark_start:mark_end] in <mark> and text[span_start:span_end] (the
-    short answer, inside the mark) in <strong>. Offsets are document offsets; each piece is escaped separately."""
+    short answer, inside the mark) in <strong>. Offsets are document offsets; each piece is escaped separately.
+    `flow`: the context is one recovered paragraph, shown as running text (a printed page's line breaks, double
+    spacing and justification runs collapsed to single spaces) rather than line by line. `cut`: whether the
+    context was cut short at its start and end (shown as "…"); by default, where it does not start or end a line."""
+    if flow:
+        return _flowed(functools.partial(render_passage, cut=cut), text, ctx_start, ctx_end, mark_start, mark_end,
+                       span_start, span_end)
     ctx_start, ctx_end = max(0, ctx_start), min(len(text), ctx_end)
     if mark_start is None or mark_end is None or mark_end <= mark_start:
         return esc(text[ctx_start:ctx_end])
@@ -128,10 +152,20 @@ def render_passage(text: str, ctx_start: int, ctx_end: int, mark_start: int | No
         if se > ss:
             inner = (esc(text[ms:ss]) + '<strong class="qa-span">' + esc(text[ss:se]) + "</strong>"
                      + esc(text[se:me]))
-    lead = "… " if ctx_start > 0 and not text[ctx_start - 1] in "\n" else ""
-    tail = " …" if ctx_end < len(text) and not text[ctx_end] in "\n" else ""
+    if cut is None:
+        cut = (ctx_start > 0 and text[ctx_start - 1] != "\n", ctx_end < len(text) and text[ctx_end] != "\n")
+    lead, tail = ("… " if cut[0] else ""), (" …" if cut[1] else "")
     return (lead + esc(text[ctx_start:ms]) + '<mark class="qa-quote">' + inner + "</mark>" + esc(text[me:ctx_end])
             + tail)
+
+
+def _flowed(render, text, ctx_start, ctx_end, mark_start, mark_end, span_start, span_end) -> str:
+    """`render` over a copy of the text whose whitespace runs inside [ctx_start, ctx_end) are single spaces, each
+    padded with NUL to keep its length (so every offset still holds), the padding dropped from the HTML."""
+    ctx_start, ctx_end = max(0, ctx_start), min(len(text), ctx_end)
+    inner = _WHITESPACE_RUN.sub(lambda m: " " + "\0" * (len(m.group()) - 1), text[ctx_start:ctx_end])
+    flowed = text[:ctx_start] + inner + text[ctx_end:]
+    return render(flowed, ctx_start, ctx_end, mark_start, mark_end, span_start, span_end).replace("\0", "")
 
 
 class _Texts:
@@ -147,6 +181,16 @@ class _Texts:
             except QAError:
                 self.cache[doc_id] = None
         return self.cache[doc_id]
+
+    def paragraphs(self, doc_id: str) -> list[tuple[int, int]] | None:
+        """The document's recovered paragraph spans; None when the document is gone."""
+        key = ("paragraphs", doc_id)
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.engine.document_paragraphs(doc_id)
+            except QAError:
+                self.cache[key] = None
+        return self.cache[key]
 
     def blank_lines(self, doc_id: str) -> bool:
         key = ("blank", doc_id)
@@ -170,15 +214,21 @@ def citation_passage_html(citation, texts: _Texts) -> str:
             return render_passage(citation.quote, 0, len(citation.quote), 0, len(citation.quote),
                                   citation.span_start - offset, citation.span_end - offset)
         return render_passage(citation.quote, 0, len(citation.quote), 0, len(citation.quote))
+    paragraphs = texts.paragraphs(citation.doc_id)
     ctx_start, ctx_end = passage_bounds(text, citation.start, citation.end,
-                                        blank_lines=texts.blank_lines(citation.doc_id))
+                                        blank_lines=texts.blank_lines(citation.doc_id), paragraphs=paragraphs)
+    around = _recovered_paragraph(paragraphs, citation.start, citation.end) if paragraphs else None
+    if around is None:
+        return render_passage(text, ctx_start, ctx_end, citation.start, citation.end, citation.span_start,
+                              citation.span_end)
+    # the recovered paragraph, as running text; "…" only where a long one was cut around the quote
     return render_passage(text, ctx_start, ctx_end, citation.start, citation.end, citation.span_start,
-                          citation.span_end)
+                          citation.span_end, flow=True, cut=(ctx_start > around[0], ctx_end < around[1]))
 
 
 def _cite_title(citation) -> str:
-    where = position_label(citation.paragraph, citation.page, citation.page_end)
-    return f"{citation.title or citation.doc_id} ({where}): “{_shorten(citation.text or citation.quote, 240)}”"
+    """The hover text of a [n]: "United States v. Weekes, II. Background, p. 4: “quote”"."""
+    return f"{citation.label}: “{_shorten(citation.text or citation.quote, 240)}”"
 
 
 def answer_text_html(answer: Answer, turn: str) -> str:
@@ -243,7 +293,7 @@ def render_answer(answer: Answer, engine: Engine, turn: str | None = None) -> st
     if answer.citations:
         parts.append('<div class="qa-sources-label">Sources</div>')
     for c in answer.citations:
-        head, passage = _source_block(f"[{c.number}]", c.title, position_label(c.paragraph, c.page, c.page_end), c.doc_id,
+        head, passage = _source_block(f"[{c.number}]", c.title, citation_where(c), c.doc_id,
                                       citation_passage_html(c, texts))
         parts.append(f'<details class="qa-source" id="qa-c-{turn}-{c.number}">'
                      f"<summary>{head}</summary>{passage}</details>")
@@ -274,7 +324,7 @@ def render_sources(answer: Answer, engine: Engine, turn: str) -> str:
         head = (f'<div class="qa-panel-head">Sources <span class="qa-panel-q">for “{esc(answer.question)}”</span>'
                 "</div>")
         for c in answer.citations:
-            where = position_label(c.paragraph, c.page, c.page_end)
+            where = citation_where(c)
             cards.append(f'<div class="qa-card" id="qa-s-{turn}-{c.number}">'
                          f'<div class="qa-card-head"><span class="qa-num">[{c.number}]</span> <span class="qa-title">'
                          f'{esc(c.title or c.doc_id)}</span> <span class="qa-where">{esc(where)} · <span '

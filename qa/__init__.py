@@ -14,10 +14,11 @@ from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeErr
                      EmptyQuestionError, GenerationError, IndexCorruptError, LastDocumentError, ModelLoadError,
                      QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
                      UnsupportedDocumentError)
-from .schema import Answer, Citation, Delta, Passage
+from .schema import Answer, Citation, Delta, Passage, source_label
 from .settings import Settings
 
 __all__ = ["ask", "ask_stream", "document_text", "Delta", "GenerationError", "default_engine", "Engine", "Answer", "Citation", "Passage", "Settings",
+           "source_label",
            "QAError", "EmptyQuestionError", "QuestionTooLongError", "EmptyCorpusError", "UnreadableDocumentError",
            "UnsupportedDocumentError", "DocumentTooLargeError", "IndexCorruptError", "ModelLoadError",
            "UnknownDocumentError", "DocumentExistsError", "DocumentNameError", "LastDocumentError"]

@@ -26,8 +26,8 @@ def format_answer(answer) -> str:
     if answer.resolved_question:
         lines.insert(0, f"(read as: {answer.resolved_question})")
     for c in answer.citations:
-        where = (f"pp. {c.page}-{c.page_end}" if c.page_end else f"p. {c.page}") if c.page else f"paragraph {c.paragraph + 1}"
-        lines.append(f"  [{c.number}] {c.title} ({c.doc_id}, {where}, chars {c.start}-{c.end})")
+        # "United States v. Weekes, II. Background, p. 4": which document, which part of it, which page
+        lines.append(f"  [{c.number}] {c.label} ({c.doc_id}, chars {c.start}-{c.end})")
     if answer.abstained:
         for p in answer.passages[:3]:
             snippet = " ".join(p.chunk.text.split())

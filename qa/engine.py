@@ -151,6 +151,14 @@ class Engine:
         except KeyError:
             raise UnknownDocumentError(f"No document '{doc_id}' in the record.") from None
 
+    def document_paragraphs(self, doc_id: str) -> list[tuple[int, int]]:
+        """The (start, end) spans of the document's paragraphs as ingest recovered them (a double-spaced paragraph
+        is one span, not one per printed line)."""
+        try:
+            return self.index.documents[doc_id].paragraphs
+        except KeyError:
+            raise UnknownDocumentError(f"No document '{doc_id}' in the record.") from None
+
     def add_document(self, filename: str, data: bytes, overwrite: bool = False) -> str:
         """Check a new document (name, size, readable content), write it atomically into the corpus and index
         it. Returns its doc_id. Nothing is written when the document is rejected."""

@@ -140,8 +140,47 @@ def test_passage_bounds_follow_paragraphs():
     assert a <= s and b >= s + 5 and b - a <= 200 and long[a - 1] == " " and long[b] == " "
 
 
+def quote_of(doc, s) -> str:
+    return doc.text[s.start:s.end]
+
+
+def test_passage_bounds_show_the_whole_recovered_paragraph_of_a_double_spaced_opinion():
+    from qa.documents import parse_document
+    from tests.test_layout import OPENING
+
+    doc = parse_document(OPENING.encode(), "opinion.txt", ".txt")
+    cited = next(s for s in doc.sentences if s.text.startswith("In this case"))
+    opening = next(s for s in doc.sentences if s.text.startswith("LIPEZ, Circuit Judge."))
+    a, b = app.passage_bounds(doc.text, cited.start, cited.end, paragraphs=doc.paragraphs)
+    assert (a, b) == doc.paragraphs[cited.paragraph] and a <= opening.start  # the paragraph, from its first line
+    # by blank lines alone, a double-spaced page shows only the printed line the sentence starts on
+    a0, b0 = app.passage_bounds(doc.text, cited.start, cited.end)
+    assert a0 > opening.end
+    html_out = app.render_passage(doc.text, a, b, cited.start, cited.end, flow=True, cut=(False, False))
+    assert "<br>" not in html_out and "  " not in html_out
+    assert html.unescape(re.sub(r"<[^>]+>", "", html_out)) == " ".join(doc.text[a:b].split())
+    assert html.unescape(re.search(r'<mark class="qa-quote">(.*)</mark>', html_out).group(1)) == cited.text
+    # through the renderer: the same paragraph, flowed, without "…" since nothing was cut
+    c = Citation(number=1, doc_id="opinion.txt", title="T", start=cited.start, end=cited.end, quote=quote_of(doc, cited),
+                 paragraph=cited.paragraph, page=None)
+    shown = app.citation_passage_html(c, app._Texts(FakeEngine({"opinion.txt": doc.text})))
+    assert shown == html_out
+    # a paragraph list that does not hold the quote (a stale one) falls back to blank lines
+    assert app.passage_bounds(doc.text, cited.start, cited.end, paragraphs=[(0, 5)]) == (a0, b0)
+
+
+def test_citation_hover_and_source_name_document_section_and_page():
+    text = "The jury convicted Weekes on all counts."
+    c = Citation(number=1, doc_id="weekes.txt", title="United States v. Weekes", start=0, end=len(text), quote=text,
+                 paragraph=3, page=4, section="II. Background", text=text)
+    answer = Answer(question="q", text=f"{text[:-1]} [1].", abstained=False, citations=[c])
+    bubble = html.unescape(app.render_answer(answer, FakeEngine({"weekes.txt": text}), turn="t9"))
+    assert "United States v. Weekes, II. Background, p. 4: “The jury convicted" in bubble
+    assert app.citation_where(c) == "II. Background, p. 4"
+
+
 class FakeEngine:
-    """Just what the renderers use: document_text and documents."""
+    """Just what the renderers use: document_text, document_paragraphs and documents."""
 
     def __init__(self, docs: dict[str, str]):
         self.docs = docs
@@ -152,6 +191,11 @@ class FakeEngine:
         if doc_id not in self.docs:
             raise UnknownDocumentError(doc_id)
         return self.docs[doc_id]
+
+    def document_paragraphs(self, doc_id):
+        from qa.documents import parse_document
+
+        return parse_document(self.document_text(doc_id).encode(), doc_id, ".txt").paragraphs
 
     def documents(self):
         return [{"doc_id": d, "title": f"<i>{d}</i>", "chars": len(t), "sentences": 1, "indexed_at": "",
@@ -188,7 +232,7 @@ def test_render_answer_links_citations_and_escapes_everything():
     assert 'href="#qa-c-t1-1"' in bubble and 'id="qa-c-t1-1"' in bubble and 'id="qa-s-t1-1"' in panel
     assert "&#91;7&#93;" in bubble
     title = re.search(r'title="([^"]*)"', bubble).group(1)
-    assert "paragraph 1" in html.unescape(title) and "<img" not in title
+    assert "para. 1" in html.unescape(title) and "<img" not in title
 
 
 def test_render_abstention_lists_related_passages():

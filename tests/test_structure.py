@@ -290,3 +290,13 @@ def test_citation_label_falls_back_to_doc_id_and_answer_dict_carries_section_and
     assert c.label == "a.txt, I. Facts, p. 2"
     d = Answer(question="q", text="abc [1]", abstained=False, citations=[c]).to_dict()["citations"][0]
     assert d["section"] == "I. Facts" and d["label"] == "a.txt, I. Facts, p. 2"
+
+
+def test_command_line_cites_document_section_and_page():
+    from qa import Answer
+    from qa.cli import format_answer
+
+    c = Citation(number=1, doc_id="weekes.txt", title="United States v. Weekes", start=10, end=50, quote="q" * 40,
+                 paragraph=3, page=3, page_end=4, section="II. Background")
+    out = format_answer(Answer(question="q", text="Weekes was convicted [1].", abstained=False, citations=[c]))
+    assert "  [1] United States v. Weekes, II. Background, pp. 3-4 (weekes.txt, chars 10-50)" in out.splitlines()
