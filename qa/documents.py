@@ -107,7 +107,7 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     layout = recover_layout(text, physical, wrapped=False if suffix in {".html", ".htm"} else None)
     markdown = suffix in {".md", ".markdown"}
     entries = find_docket_entries(text)
-    blocks = with_docket_entries(layout.blocks, entries) if entries else layout.blocks
+    blocks = with_docket_entries(layout.blocks, entries, layout.furniture) if entries else layout.blocks
     paragraphs, sentences, sections = _read_blocks(text, doc_id, layout, blocks, markdown,
                                                    {e.start: e for e in entries})
     if not sentences:  # nothing but what looks like page furniture ("-4-" alone): keep it rather than lose it
@@ -121,18 +121,24 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
                     paragraphs=paragraphs, pages=pages, sections=sections)
 
 
-def with_docket_entries(blocks: list[Block], entries: list[DocketEntry]) -> list[Block]:
+def with_docket_entries(blocks: list[Block], entries: list[DocketEntry],
+                        furniture: list[tuple[int, int]] = ()) -> list[Block]:
     """The blocks with each docket entry as one block of its own, in place of whatever the layout made of its
-    lines: an entry is cited as a unit, and a wrapped entry must not run into the next one."""
+    lines: an entry is cited as a unit, and a wrapped entry must not run into the next one. Lines the layout found
+    to be page furniture (a "Page 3 of 12" footer, a running header between two lines of an entry) stay out."""
     from bisect import bisect_right
 
     starts = [e.start for e in entries]
+    furniture_starts = {a for a, _ in furniture}
 
     def inside(b: Block) -> bool:
         k = bisect_right(starts, b.start) - 1
         return k >= 0 and b.start < entries[k].end
     kept = [b for b in blocks if not inside(b)]
-    return sorted(kept + [Block("docket_entry", e.pieces) for e in entries], key=lambda b: b.start)
+    for e in entries:  # the first line is the row itself, with its date: never furniture
+        pieces = e.pieces[:1] + tuple(p for p in e.pieces[1:] if p[0] not in furniture_starts)
+        kept.append(Block("docket_entry", pieces))
+    return sorted(kept, key=lambda b: b.start)
 
 
 def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], markdown: bool,

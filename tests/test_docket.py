@@ -124,6 +124,16 @@ def test_a_wrapped_entry_is_read_as_one_line_and_quoted_as_printed():
     assert unnumbered.text.endswith("(siw) (Entered: 10/14/2003)")  # its wrapped line stays with it
 
 
+def test_a_page_footer_between_the_lines_of_an_entry_stays_out_of_it():
+    lines = PACER_TABLE.split("\n")
+    at = next(i for i, ln in enumerate(lines) if "Ct. 1; 76 Mos." in ln)
+    text = "\n".join(lines[:at] + ["                              Page 2 of 5"] + lines[at:])
+    doc = parse(text)
+    (s,) = entry_sentences(doc, "Docket entry 187 (09/13/2005)")
+    assert "Page 2" not in s.text and "Page 2 of 5" in doc.text[s.start:s.end]
+    assert s.text.endswith("(Wilson, Sharon) (Entered: 09/14/2005)")
+
+
 def test_the_header_and_parties_stay_ordinary_paragraphs():
     doc = parse(WARREN)
     assert doc.title == "United States v. Warren \u2014 court ncwd docket 1:03-cr-00076"
