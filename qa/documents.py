@@ -167,7 +167,7 @@ def _read_blocks(text: str, doc_id: str, layout: Layout, blocks: list[Block], ma
         if not spans:
             continue
         if heading_level is not None:
-            path.enter(parse_heading("#" * heading_level + " " + clean) or parse_heading(clean))
+            path.enter(parse_heading("#" * heading_level + " " + clean))  # the "#"s were cut from the reading text
         elif block.kind == "heading" and (heading := parse_heading(clean)) is not None:
             path.enter(heading)
         elif block.kind == "paragraph" and (part := part_heading(clean)) is not None:
