@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A row's opening: a date (2005-09-13, 09/13/2005, 9/13/05), optionally in brackets, then the entry number as
-# "#187", "#None" (an unnumbered minute entry) or a bare number set off by spaces, then the docket text.
+# A row's opening, at the left margin: a date (2005-09-13, 09/13/2005, 9/13/05), optionally in brackets, then the
+# entry number as "#187", "#None" (an unnumbered minute entry) or a bare number set off by spaces, then the docket
+# text. (A wrapped line of docket text is indented under the text column, even when it starts with a date.)
 _ENTRY_LINE = re.compile(
-    r"[ \t]*\[?(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
+    r"[ \t]{0,3}\[?(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
     r"(?:[ \t]*#[ \t]*(?P<hash>\d{1,6}|None)[ \t]*:?|[ \t]{2,}(?P<bare>\d{1,6})(?=[ \t]{2,}))?"
     r"[ \t]*[:\-\u2013\u2014]?[ \t]+(?P<text>\S)")
 _ENTERED = re.compile(r"\(Entered:\s*([0-9/\-]{6,10})\)")
@@ -48,7 +49,6 @@ def find_docket_entries(text: str) -> list[DocketEntry]:
     """The entries of `text` if it is a docket (at least `_MIN_ENTRIES` lines open with a date and an entry number,
     and numbered rows are most of the rows), else []. An entry runs from its line to the next entry's line or a
     blank line; its later lines are the wrapped rest of its docket text."""
-    rows: list[tuple[re.Match, int]] = []  # (match, line end)
     lines: list[tuple[int, int]] = []  # (start, end) of every line
     pos = 0
     for line in text.split("\n"):

@@ -63,8 +63,8 @@ PACER_TABLE = (
     '10/08/2003     2    ORDER granting [1-1] motion to Seal. (siw) (Entered: 10/14/2003)\n'
     '10/08/2003          Arrest WARRANT issued as to Sld Dft 1:03cr76-1. (siw)\n'
     '                    (Entered: 10/14/2003)\n'
-    '09/12/2005   182    RESPONSE to Motion by USA as to Robert Warren. (Taylor, Paul) (Entered:\n'
-    '                    09/12/2005)\n'
+    '09/12/2005   182    RESPONSE to Motion by USA as to Robert Warren filed\n'
+    '                    09/12/2005 (Taylor, Paul) (Entered: 09/12/2005)\n'
     '09/13/2005   187    JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on\n'
     '                    Ct. 1; 76 Mos. on Ct. 34, both to run concurrently. Signed by Judge Lacy\n'
     '                    Thornburg on 9/12/05. (Wilson, Sharon) (Entered: 09/14/2005)\n'
@@ -122,6 +122,8 @@ def test_a_wrapped_entry_is_read_as_one_line_and_quoted_as_printed():
     assert "\n                    Ct. 1" in doc.text[s.start:s.end]
     (unnumbered,) = entry_sentences(doc, "Docket entry of 10/08/2003")
     assert unnumbered.text.endswith("(siw) (Entered: 10/14/2003)")  # its wrapped line stays with it
+    (response,) = entry_sentences(doc, "Docket entry 182 (09/12/2005)")
+    assert response.text.endswith("filed 09/12/2005 (Taylor, Paul) (Entered: 09/12/2005)")  # a wrapped date: no row
 
 
 def test_a_page_footer_between_the_lines_of_an_entry_stays_out_of_it():
