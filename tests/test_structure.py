@@ -4,6 +4,8 @@ First Circuit opinions in ../shared/data/court, so these run without them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.documents import parse_document
@@ -300,3 +302,24 @@ def test_command_line_cites_document_section_and_page():
                  paragraph=3, page=3, page_end=4, section="II. Background")
     out = format_answer(Answer(question="q", text="Weekes was convicted [1].", abstained=False, citations=[c]))
     assert "  [1] United States v. Weekes, II. Background, pp. 3-4 (weekes.txt, chars 10-50)" in out.splitlines()
+
+
+COURT = Path(__file__).resolve().parents[2] / "shared" / "data" / "court"
+
+
+@pytest.mark.skipif(not COURT.is_dir(), reason=f"the court records are not at {COURT} (shared data absent)")
+def test_the_court_records_are_titled_by_their_captions_and_cite_their_sections():
+    from qa.documents import list_corpus_files, load_document
+
+    docs = {p.name: load_document(p, COURT) for p in list_corpus_files(COURT)}
+    titles = {name: doc.title for name, doc in docs.items()}
+    assert titles["150362_united-states-v-weekes.txt"] == "United States v. Weekes"
+    assert titles["147682_united-states-v-roa-medina.txt"] == "United States v. Roa-Medina"
+    assert titles["173473_united-states-v-davis.txt"] == "United States v. Donath"  # the caption, not the file name
+    assert titles["pacer-docket-us-v-warren.txt"].startswith("United States v. Warren")
+    assert all(t.startswith("United States v. ") for t in titles.values())
+    celestin = docs["150632_united-states-v-celestin.txt"]
+    confrontation = next(s for s in celestin.sentences if s.text.startswith("Against this backdrop, Celestin"))
+    assert celestin.section_of(confrontation.paragraph) == "II.A.1. Confrontation Clause Claim"
+    beauchamp = docs["194550_united-states-v-beauchamp.txt"]
+    assert "Errata sheet" in beauchamp.sections
