@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: setup browser chat test index bench bench-app bench-reliability train-reader
+.PHONY: setup browser ocr chat test index bench bench-app bench-reliability train-reader
 setup: $(STAMP)
 
 $(STAMP):
@@ -18,10 +18,15 @@ $(STAMP):
 browser:
 	./scripts/install-browser.sh || echo "chromium not installed: tests/test_browser.py will skip"
 
-chat: setup
+# Debian's tesseract and pdftoppm, to read scanned PDF pages (qa/ocr.py).
+# Not fatal: without them a scanned PDF is listed as "scanned: install OCR to read it" and the OCR tests skip.
+ocr:
+	./scripts/install-ocr.sh || echo "OCR not installed: scanned PDFs will be listed as unreadable, tests/test_ocr.py will skip"
+
+chat: setup ocr
 	$(PY) app.py
 
-test: setup browser
+test: setup browser ocr
 	$(PY) -m pytest
 
 index: setup
