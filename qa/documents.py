@@ -1,9 +1,10 @@
 """Ingest: files in the corpus directory -> `Document`s with paragraphs and sentences at exact character offsets.
 
 Text comes from the file itself (.txt, .md), from BeautifulSoup (.html, scripts and styles dropped) or from
-pypdf's text layer (.pdf, page spans kept). `layout.recover_layout` finds its paragraphs, pages and footnotes
-(hard-wrapped, double-spaced print included); each paragraph's reading text (`layout.clean_text`) is split into
-sentences by nupunkt, and each sentence keeps the exact span of the original text it came from.
+pypdf's text layer (.pdf, page spans kept; a scanned page without one is read by OCR, `qa.ocr`).
+`layout.recover_layout` finds its paragraphs, pages and footnotes (hard-wrapped, double-spaced print included);
+each paragraph's reading text (`layout.clean_text`) is split into sentences by nupunkt, and each sentence keeps
+the exact span of the original text it came from.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from .docket import DocketEntry, find_docket_entries
 from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
 from .layout import Block, Layout, clean_text, recover_layout
+from .ocr import ScannedPage, draws_image, recognise_pages
 from .schema import Document, Sentence
 from .structure import SectionPath, case_name, parse_heading, part_heading, starts_caption
 
@@ -100,7 +102,8 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     text, form_feeds = _normalise_newlines(text)
     if not text.strip():
         raise UnreadableDocumentError(f"{doc_id}: contains no text" + (
-            " (a scanned PDF without a text layer needs OCR first)." if suffix == ".pdf" else "."))
+            " (no page has a text layer, nor a scan that OCR could read)." if suffix == ".pdf"
+            else "."))
     # Physical page breaks: a PDF's pages, or the form feeds that start each page of a printed text file.
     physical = [start for start, _ in pages] if pages else ([0] + [f for f in form_feeds if f > 0] if form_feeds else None)
     # Text made from HTML has one block per line already: nothing in it was wrapped for print.
@@ -369,6 +372,9 @@ def _html_visible_text(soup) -> str:
 
 
 def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
+    """The PDF's text and each page's (start, end) span in it. A page's text comes from its text layer or, when it
+    has none and draws an image (a scan), from OCR (qa/ocr.py): so a mixed PDF reads both kinds of page, and a
+    sentence on a scanned page gets its page number like any other."""
     from pypdf import PdfReader
 
     try:
@@ -376,10 +382,14 @@ def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
         if reader.is_encrypted:
             raise UnreadableDocumentError(f"{doc_id}: the PDF is encrypted; save an unencrypted copy.")
         texts = [(page.extract_text() or "") for page in reader.pages]
+        scanned = [ScannedPage(i, float(page.cropbox.width), float(page.cropbox.height))
+                   for i, (page, text) in enumerate(zip(reader.pages, texts)) if not text.strip() and draws_image(page)]
     except UnreadableDocumentError:
         raise
     except Exception as exc:  # pypdf raises many types on malformed files
         raise UnreadableDocumentError(f"{doc_id}: the PDF could not be read ({type(exc).__name__}: {exc}).") from exc
+    for page, text in zip(scanned, recognise_pages(data, doc_id, scanned)):
+        texts[page.index] = text
     parts, pages, pos = [], [], 0
     for text in texts:
         text = text.strip()

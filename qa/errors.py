@@ -29,6 +29,15 @@ class UnsupportedDocumentError(UnreadableDocumentError):
     pass
 
 
+class OCRUnavailableError(UnreadableDocumentError):
+    """A PDF has pages without a text layer (a scan) and OCR is not installed: its message says "scanned: install
+    OCR to read it" and names scripts/install-ocr.sh."""
+
+
+class OCRLimitError(UnreadableDocumentError):
+    """A scanned PDF is over OCR's page or time limit per document (qa.ocr.MAX_OCR_PAGES, OCR_SECONDS_PER_DOCUMENT)."""
+
+
 class IndexCorruptError(QAError):
     pass
 
