@@ -18,7 +18,7 @@ from pathlib import Path
 from .docket import DocketEntry, find_docket_entries
 from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
 from .layout import Block, Layout, clean_text, recover_layout
-from .ocr import ScannedPage, draws_image, recognise_pages
+from .ocr import ScannedPage, largest_image, recognise_pages
 from .schema import Document, Sentence
 from .structure import SectionPath, case_name, parse_heading, part_heading, starts_caption
 
@@ -382,14 +382,16 @@ def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
         if reader.is_encrypted:
             raise UnreadableDocumentError(f"{doc_id}: the PDF is encrypted; save an unencrypted copy.")
         texts = [(page.extract_text() or "") for page in reader.pages]
-        scanned = [ScannedPage(i, float(page.cropbox.width), float(page.cropbox.height))
-                   for i, (page, text) in enumerate(zip(reader.pages, texts)) if not text.strip() and draws_image(page)]
+        scanned = [ScannedPage(i, float(page.cropbox.width), float(page.cropbox.height), pixels)
+                   for i, (page, text) in enumerate(zip(reader.pages, texts))
+                   if not text.strip() and (pixels := largest_image(page)) is not None]
     except UnreadableDocumentError:
         raise
     except Exception as exc:  # pypdf raises many types on malformed files
         raise UnreadableDocumentError(f"{doc_id}: the PDF could not be read ({type(exc).__name__}: {exc}).") from exc
-    for page, text in zip(scanned, recognise_pages(data, doc_id, scanned)):
-        texts[page.index] = text
+    if scanned:  # a PDF with a text layer on every page never touches OCR
+        for page, text in zip(scanned, recognise_pages(data, doc_id, scanned)):
+            texts[page.index] = text
     parts, pages, pos = [], [], 0
     for text in texts:
         text = text.strip()

@@ -13,6 +13,7 @@ images live in a temporary folder for the length of one call, and the recognised
 
 from __future__ import annotations
 
+import functools
 import resource
 import shutil
 import subprocess
@@ -23,6 +24,9 @@ from pathlib import Path
 
 from .errors import OCRLimitError, OCRUnavailableError, UnreadableDocumentError
 
+# How an unreadable scan is listed (`python -m qa docs`); the index looks for it to re-read such files once OCR is
+# installed.
+NEEDS_OCR = "scanned: install OCR to read it"
 INSTALL_HINT = "run scripts/install-ocr.sh (Debian's tesseract-ocr, tesseract-ocr-eng and poppler-utils)"
 # A scanned court record of a few hundred pages takes tesseract minutes to hours on a laptop CPU: past these a
 # document is refused with a message rather than holding up every question while the index is built.
@@ -32,17 +36,22 @@ OCR_SECONDS_PER_DOCUMENT = 300.0
 # image is at most _MAX_SIDE_PIXELS on its longer side (about 25 MP of grey: bounded memory for both programs).
 _DPI = 300
 _MAX_SIDE_PIXELS = 5000
-# pdftoppm may still decode a hostile embedded image at full size before scaling it down: cap its address space.
+# pdftoppm decodes each embedded image at its full size before scaling it to the page: an image is refused before
+# rendering past _MAX_IMAGE_PIXELS (a Letter page scanned at 1200 dpi is 135 MP; a decompression bomb declares
+# billions), and pdftoppm's address space is capped for whatever gets past that.
+_MAX_IMAGE_PIXELS = 200_000_000
 _RENDER_MEMORY_BYTES = 2 * 1024 ** 3
 _LANGUAGE = "eng"
 
 
 @dataclass(frozen=True)
 class ScannedPage:
-    """A page to OCR: its index in the PDF (0-based) and its size in points (1/72 in), as pdftoppm will draw it."""
+    """A page to OCR: its index in the PDF (0-based), its size in points (1/72 in) as pdftoppm will draw it, and
+    the pixel count its largest image declares."""
     index: int
     width: float
     height: float
+    image_pixels: int = 0
 
 
 def missing_tools() -> list[str]:
@@ -55,11 +64,26 @@ def missing_tools() -> list[str]:
         tesseract = "tesseract"
     else:
         tesseract = pytesseract.pytesseract.tesseract_cmd
-    if shutil.which(tesseract) is None:
+    found = shutil.which(tesseract)
+    if found is None:
         missing.append("tesseract")
+    elif not _has_language(found):
+        missing.append(f"tesseract's '{_LANGUAGE}' language data")
     if shutil.which("pdftoppm") is None:
         missing.append("pdftoppm")
     return missing
+
+
+@functools.lru_cache(maxsize=8)
+def _has_language(tesseract: str) -> bool:
+    """Whether this tesseract has the language we read (asked once per tesseract: the index asks on every
+    staleness check while a scan waits for OCR, and without this a tesseract lacking the data would rebuild the
+    index on every question)."""
+    try:
+        result = subprocess.run([tesseract, "--list-langs"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return _LANGUAGE in result.stdout.decode("utf-8", "replace").split()
 
 
 def ocr_available() -> bool:
@@ -86,13 +110,18 @@ def recognise_pages(data: bytes, doc_id: str, pages: list[ScannedPage], max_page
     missing = missing_tools()
     if missing:
         raise OCRUnavailableError(
-            f"{doc_id}: scanned: install OCR to read it ({_pages(len(pages))} without a text layer, and "
+            f"{doc_id}: {NEEDS_OCR} ({_pages(len(pages))} without a text layer, and "
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}, "
             "then re-index with `python -m qa index`).")
     if len(pages) > max_pages:
         raise OCRLimitError(
             f"{doc_id}: scanned: {_pages(len(pages))} without a text layer, over the OCR limit of {max_pages} "
             f"pages per document. {_LIMIT_FIX}")
+    oversized = next((page for page in pages if page.image_pixels > _MAX_IMAGE_PIXELS), None)
+    if oversized is not None:
+        raise OCRLimitError(
+            f"{doc_id}: scanned: page {oversized.index + 1} draws an image of {oversized.image_pixels:,} pixels, "
+            f"over the OCR limit of {_MAX_IMAGE_PIXELS:,}. {_LIMIT_FIX}")
     deadline = time.monotonic() + seconds
     texts = []
     with tempfile.TemporaryDirectory(prefix="qa-ocr-") as folder:
@@ -137,7 +166,7 @@ def _render(pdf: Path, page: ScannedPage, folder: Path, timeout: float, doc_id: 
     except subprocess.TimeoutExpired:
         raise _out_of_time(doc_id, seconds, done, total) from None
     except OSError as exc:  # pdftoppm went missing between the check and now
-        raise OCRUnavailableError(f"{doc_id}: scanned: install OCR to read it (pdftoppm: {exc.strerror or exc}; "
+        raise OCRUnavailableError(f"{doc_id}: {NEEDS_OCR} (pdftoppm: {exc.strerror or exc}; "
                                   f"{INSTALL_HINT}).") from exc
     image = out.with_suffix(".pgm")
     if result.returncode != 0 or not image.is_file():
@@ -158,11 +187,11 @@ def _read(image: Path, page: ScannedPage, timeout: float, doc_id: str, seconds: 
     try:
         text = pytesseract.image_to_string(str(image), lang=_LANGUAGE, timeout=timeout)
     except pytesseract.TesseractNotFoundError as exc:
-        raise OCRUnavailableError(f"{doc_id}: scanned: install OCR to read it (tesseract was not found; "
+        raise OCRUnavailableError(f"{doc_id}: {NEEDS_OCR} (tesseract was not found; "
                                   f"{INSTALL_HINT}).") from exc
     except pytesseract.TesseractError as exc:
         if "language" in str(exc.message).lower():  # tesseract without its English data (tesseract-ocr-eng)
-            raise OCRUnavailableError(f"{doc_id}: scanned: install OCR to read it (tesseract has no '{_LANGUAGE}' "
+            raise OCRUnavailableError(f"{doc_id}: {NEEDS_OCR} (tesseract has no '{_LANGUAGE}' "
                                       f"language data; {INSTALL_HINT}).") from exc
         raise UnreadableDocumentError(f"{doc_id}: tesseract could not read page {page.index + 1} "
                                       f"({exc.message or exc.status}).") from exc
@@ -173,12 +202,12 @@ def _read(image: Path, page: ScannedPage, timeout: float, doc_id: str, seconds: 
     return text.replace("\x0c", "").strip()
 
 
-def draws_image(page) -> bool:
-    """Whether a pypdf page paints an image XObject, directly or inside a form XObject: how scanners (and Pillow)
-    put a scan on a page. Inline images (`BI ... EI`, small by design) are not looked for. A hostile file's
-    resources may be deep, wide or cyclic: at most _MAX_XOBJECTS are looked at, and anything unreadable is not
-    an image."""
-    stack, looked_at = [page.get("/Resources")], 0
+def largest_image(page) -> int | None:
+    """The pixel count (width x height, as declared) of the largest image XObject that a pypdf page paints,
+    directly or inside a form XObject (how scanners, and Pillow, put a scan on a page); None when it paints none.
+    Inline images (`BI ... EI`, small by design) are not looked for. A hostile file's resources may be deep, wide
+    or cyclic: at most _MAX_XOBJECTS are looked at, and anything unreadable is not an image."""
+    stack, looked_at, largest = [page.get("/Resources")], 0, None
     while stack and looked_at < _MAX_XOBJECTS:
         try:
             resources = stack.pop()
@@ -192,12 +221,20 @@ def draws_image(page) -> bool:
                 xobject = ref.get_object()
                 subtype = xobject.get("/Subtype") if hasattr(xobject, "get") else None
                 if subtype == "/Image":
-                    return True
-                if subtype == "/Form":
+                    pixels = _declared_pixels(xobject)
+                    largest = pixels if largest is None else max(largest, pixels)
+                elif subtype == "/Form":
                     stack.append(xobject.get("/Resources"))
         except Exception:  # pypdf raises many types on malformed objects
             continue
-    return False
+    return largest
+
+
+def _declared_pixels(image) -> int:
+    try:
+        return max(0, int(image.get("/Width", 0))) * max(0, int(image.get("/Height", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 _MAX_XOBJECTS = 1000
