@@ -25,6 +25,7 @@ import numpy as np
 from .chunking import chunk_sentences, chunk_text
 from .documents import doc_id_for, list_corpus_files, load_document
 from .errors import EmptyCorpusError, IndexCorruptError, QAError, UnreadableDocumentError
+from .ocr import NEEDS_OCR, ocr_available
 from .schema import Chunk, Document, Sentence
 from .settings import Settings
 from .text import TOKENIZER_VERSION, term_lists
@@ -96,6 +97,9 @@ def is_stale(index: CorpusIndex, settings: Settings, corpus_dir: Path) -> str | 
         added, removed = set(hashes) - set(indexed), set(indexed) - set(hashes)
         changed = {d for d in set(hashes) & set(indexed) if hashes[d] != indexed[d]}
         return f"corpus changed ({len(added)} added, {len(removed)} removed, {len(changed)} modified)"
+    # A scan skipped for want of OCR is read once OCR is installed, without waiting for the corpus to change.
+    if any(NEEDS_OCR in info["error"] for info in m.get("skipped", {}).values()) and ocr_available():
+        return "OCR is installed now: reading the scanned documents"
     return None
 
 
