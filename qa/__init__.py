@@ -12,8 +12,8 @@ import threading
 from .engine import Engine
 from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeError, EmptyCorpusError,
                      EmptyQuestionError, GenerationError, IndexCorruptError, LastDocumentError, ModelLoadError,
-                     QAError, QuestionTooLongError, UnknownDocumentError, UnreadableDocumentError,
-                     UnsupportedDocumentError)
+                     OCRLimitError, OCRUnavailableError, QAError, QuestionTooLongError, UnknownDocumentError,
+                     UnreadableDocumentError, UnsupportedDocumentError)
 from .schema import Answer, Citation, Delta, Passage, source_label
 from .settings import Settings
 
@@ -21,7 +21,8 @@ __all__ = ["ask", "ask_stream", "document_text", "Delta", "GenerationError", "de
            "source_label",
            "QAError", "EmptyQuestionError", "QuestionTooLongError", "EmptyCorpusError", "UnreadableDocumentError",
            "UnsupportedDocumentError", "DocumentTooLargeError", "IndexCorruptError", "ModelLoadError",
-           "UnknownDocumentError", "DocumentExistsError", "DocumentNameError", "LastDocumentError"]
+           "UnknownDocumentError", "DocumentExistsError", "DocumentNameError", "LastDocumentError",
+           "OCRUnavailableError", "OCRLimitError"]
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
