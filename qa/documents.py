@@ -18,7 +18,7 @@ from pathlib import Path
 from .docket import DocketEntry, find_docket_entries
 from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
 from .layout import Block, Layout, clean_text, recover_layout
-from .ocr import ScannedPage, largest_image, recognise_pages
+from .ocr import recognise_pages, scanned_pages
 from .schema import Document, Sentence
 from .structure import SectionPath, case_name, parse_heading, part_heading, starts_caption
 
@@ -373,8 +373,8 @@ def _html_visible_text(soup) -> str:
 
 def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
     """The PDF's text and each page's (start, end) span in it. A page's text comes from its text layer or, when it
-    has none and draws an image (a scan), from OCR (qa/ocr.py): so a mixed PDF reads both kinds of page, and a
-    sentence on a scanned page gets its page number like any other."""
+    is a scan (no text layer, or only a filing stamp, over an image), from OCR (qa/ocr.py): so a mixed PDF reads
+    both kinds of page, and a sentence on a scanned page gets its page number like any other."""
     from pypdf import PdfReader
 
     try:
@@ -382,16 +382,15 @@ def _pdf_text(data: bytes, doc_id: str) -> tuple[str, list[tuple[int, int]]]:
         if reader.is_encrypted:
             raise UnreadableDocumentError(f"{doc_id}: the PDF is encrypted; save an unencrypted copy.")
         texts = [(page.extract_text() or "") for page in reader.pages]
-        scanned = [ScannedPage(i, float(page.cropbox.width), float(page.cropbox.height), pixels)
-                   for i, (page, text) in enumerate(zip(reader.pages, texts))
-                   if not text.strip() and (pixels := largest_image(page)) is not None]
+        scanned = scanned_pages(reader.pages, texts)
     except UnreadableDocumentError:
         raise
     except Exception as exc:  # pypdf raises many types on malformed files
         raise UnreadableDocumentError(f"{doc_id}: the PDF could not be read ({type(exc).__name__}: {exc}).") from exc
     if scanned:  # a PDF with a text layer on every page never touches OCR
         for page, text in zip(scanned, recognise_pages(data, doc_id, scanned)):
-            texts[page.index] = text
+            if text.strip() or not page.stamped:  # OCR of a stamped page reads its stamp too: it replaces it
+                texts[page.index] = text
     parts, pages, pos = [], [], 0
     for text in texts:
         text = text.strip()

@@ -14,6 +14,7 @@ images live in a temporary folder for the length of one call, and the recognised
 from __future__ import annotations
 
 import functools
+import logging
 import resource
 import shutil
 import subprocess
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OCRLimitError, OCRUnavailableError, UnreadableDocumentError
+
+log = logging.getLogger(__name__)
 
 # How an unreadable scan is listed (`python -m qa docs`); the index looks for it to re-read such files once OCR is
 # installed.
@@ -46,12 +49,36 @@ _LANGUAGE = "eng"
 
 @dataclass(frozen=True)
 class ScannedPage:
-    """A page to OCR: its index in the PDF (0-based), its size in points (1/72 in) as pdftoppm will draw it, and
-    the pixel count its largest image declares."""
+    """A page to OCR: its index in the PDF (0-based), its size in points (1/72 in) as pdftoppm will draw it, the
+    pixel count its largest image declares, and whether it has a (stamp-sized) text layer of its own."""
     index: int
     width: float
     height: float
     image_pixels: int = 0
+    stamped: bool = False
+
+
+def scanned_pages(pages, texts: list[str]) -> list[ScannedPage]:
+    """The pypdf `pages` (with their text layers `texts`) that OCR should read: a page without a text layer that
+    draws an image, and a page whose text layer is only a stamp over a page-sized image. The second is how a court
+    files a scan: the e-filing system stamps "Case 1:20-cv-01234 Document 5 Filed 01/02/21 Page 1 of 3" on it as
+    text, and reading only that text would lose the page."""
+    found = []
+    for index, (page, text) in enumerate(zip(pages, texts)):
+        chars = len("".join(text.split()))
+        if chars >= _STAMP_CHARS:
+            continue
+        pixels = largest_image(page)
+        if pixels is None or (chars and pixels < _PAGE_SCAN_PIXELS):
+            continue  # nothing to read, or a logo or seal beside a short text: the text layer is the page
+        found.append(ScannedPage(index, float(page.cropbox.width), float(page.cropbox.height), pixels, chars > 0))
+    return found
+
+
+# A text layer under this many characters (not counting spaces) may be a stamp; the ECF header above is 55.
+_STAMP_CHARS = 150
+# An image of at least this many pixels is a scanned page, not a logo: a Letter page at 100 dpi is 935,000.
+_PAGE_SCAN_PIXELS = 900_000
 
 
 def missing_tools() -> list[str]:
@@ -101,14 +128,20 @@ def resolution_for(page: ScannedPage) -> int:
 def recognise_pages(data: bytes, doc_id: str, pages: list[ScannedPage], max_pages: int | None = None,
                     seconds: float | None = None) -> list[str]:
     """The text tesseract reads on each of `pages` of the PDF `data`, in order. Raises `OCRUnavailableError` when
-    OCR is not installed, `OCRLimitError` past the page or time limit, `UnreadableDocumentError` when a page
+    OCR is not installed (unless every page is stamped: then it logs a warning and reads nothing), `OCRLimitError` past the page or time limit, `UnreadableDocumentError` when a page
     cannot be rendered or read."""
     max_pages = MAX_OCR_PAGES if max_pages is None else max_pages
     seconds = OCR_SECONDS_PER_DOCUMENT if seconds is None else seconds
     if not pages:
         return []
     missing = missing_tools()
+    if missing and all(page.stamped for page in pages):
+        # Every page has some text of its own: read that rather than nothing, and say what was missed.
+        log.warning("%s: %s of stamped scans read from the text layer alone (%s not installed: %s)", doc_id,
+                    _pages(len(pages)), " and ".join(missing), INSTALL_HINT)
+        return [""] * len(pages)
     if missing:
+        pages = [page for page in pages if not page.stamped]
         raise OCRUnavailableError(
             f"{doc_id}: {NEEDS_OCR} ({_pages(len(pages))} without a text layer, and "
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}, "

@@ -35,7 +35,7 @@ def scanned_pdf(pages: list[list[str]]) -> bytes:
         image = Image.new("L", (1700, 2200), 255)
         draw = ImageDraw.Draw(image)
         for row, line in enumerate(lines):
-            draw.text((150, 200 + 70 * row), line, font=font, fill=0)
+            draw.text((150, 400 + 70 * row), line, font=font, fill=0)  # below a filing stamp
         images.append(image)
     out = io.BytesIO()
     images[0].save(out, "PDF", resolution=200, save_all=True, append_images=images[1:])
@@ -102,6 +102,55 @@ def test_without_ocr_a_scan_is_listed_as_needing_it(monkeypatch, tmp_path, how):
     assert "tesseract" in message
     # A PDF whose pages all have a text layer needs no OCR, installed or not.
     assert sentences_by_page(parse_document(make_pdf(["A typed page."]), "typed.pdf", ".pdf")) == [(1, "A typed page.")]
+
+
+STAMP = "Case 1:20-cv-01234 Document 5 Filed 01/02/21 Page 1 of 1"
+
+
+def overlaid(under: bytes, over: bytes) -> bytes:
+    """A one-page PDF: the first page of `over` drawn on top of the first page of `under`."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(under)))
+    writer.pages[0].merge_page(PdfReader(io.BytesIO(over)).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def stamped_scan() -> bytes:
+    """A scanned page that an e-filing system stamped with a one-line text layer, as courts file scans."""
+    return overlaid(scanned_pdf([FIRST]), make_pdf([STAMP]))
+
+
+@needs_ocr
+def test_a_scan_with_only_a_filing_stamp_as_text_is_read_by_ocr():
+    doc = parse_document(stamped_scan(), "filed.pdf", ".pdf")
+    read = " ".join(s.text for s in doc.sentences)
+    assert FIRST[0] in read and FIRST[1] in read and {s.page for s in doc.sentences} == {1}
+    assert doc.text.startswith("Case 1:20-cv-01234 Document 5")  # the stamp is on the drawn page: OCR reads it too
+    assert_sentence_offsets(doc)
+
+
+def test_without_ocr_a_stamped_scan_keeps_its_stamp_and_says_what_was_missed(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with caplog.at_level("WARNING", logger="qa.ocr"):
+        doc = parse_document(stamped_scan(), "filed.pdf", ".pdf")
+    assert doc.text == STAMP
+    assert "filed.pdf: 1 page of stamped scans read from the text layer alone" in caplog.text
+    assert "scripts/install-ocr.sh" in caplog.text
+
+
+def test_a_logo_beside_a_short_text_is_not_a_scan(monkeypatch):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    monkeypatch.setattr("qa.documents.recognise_pages", lambda *a: pytest.fail("OCR was asked to read a text page"))
+    logo = io.BytesIO()
+    Image.new("L", (300, 300), 0).save(logo, "PDF", resolution=300)  # a 1-inch seal
+    cover = overlaid(make_pdf(["EXHIBIT A"]), logo.getvalue())
+    assert ocr.scanned_pages(PdfReader(io.BytesIO(cover)).pages, ["EXHIBIT A"]) == []
+    assert parse_document(cover, "cover.pdf", ".pdf").text == "EXHIBIT A"
 
 
 def test_a_blank_page_without_an_image_is_not_sent_to_ocr(monkeypatch):
