@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -128,8 +127,8 @@ def resolution_for(page: ScannedPage) -> int:
 def recognise_pages(data: bytes, doc_id: str, pages: list[ScannedPage], max_pages: int | None = None,
                     seconds: float | None = None) -> list[str]:
     """The text tesseract reads on each of `pages` of the PDF `data`, in order. Raises `OCRUnavailableError` when
-    OCR is not installed (unless every page is stamped: then it logs a warning and reads nothing), `OCRLimitError` past the page or time limit, `UnreadableDocumentError` when a page
-    cannot be rendered or read."""
+    OCR is not installed (unless every page is stamped: then it logs a warning and reads nothing), `OCRLimitError`
+    past the page, image-size or time limit, `UnreadableDocumentError` when a page cannot be drawn or read."""
     max_pages = MAX_OCR_PAGES if max_pages is None else max_pages
     seconds = OCR_SECONDS_PER_DOCUMENT if seconds is None else seconds
     if not pages:
@@ -148,8 +147,8 @@ def recognise_pages(data: bytes, doc_id: str, pages: list[ScannedPage], max_page
             "then re-index with `python -m qa index`).")
     if len(pages) > max_pages:
         raise OCRLimitError(
-            f"{doc_id}: scanned: {_pages(len(pages))} without a text layer, over the OCR limit of {max_pages} "
-            f"pages per document. {_LIMIT_FIX}")
+            f"{doc_id}: scanned: {len(pages)} scanned pages, over the OCR limit of {max_pages} pages per "
+            f"document. {_LIMIT_FIX}")
     oversized = next((page for page in pages if page.image_pixels > _MAX_IMAGE_PIXELS), None)
     if oversized is not None:
         raise OCRLimitError(
@@ -180,11 +179,14 @@ def _pages(n: int) -> str:
 
 def _out_of_time(doc_id: str, seconds: float, done: int, total: int) -> OCRLimitError:
     return OCRLimitError(f"{doc_id}: scanned: OCR stopped at the limit of {seconds:g} s per document, after "
-                         f"{done} of {_pages(total)} without a text layer. {_LIMIT_FIX}")
+                         f"{done} of {total} scanned {'page' if total == 1 else 'pages'}. {_LIMIT_FIX}")
 
 
-def _cap_memory() -> None:  # runs in the child, before pdftoppm starts
-    resource.setrlimit(resource.RLIMIT_AS, (_RENDER_MEMORY_BYTES, _RENDER_MEMORY_BYTES))
+def _memory_capped(command: list[str]) -> list[str]:
+    """`command` run under util-linux's prlimit with an address-space cap. (Not `preexec_fn` + `resource`: that is
+    unsafe in a process with threads, as the app is.) Where prlimit is missing the time limit still holds."""
+    prlimit = shutil.which("prlimit")
+    return [prlimit, f"--as={_RENDER_MEMORY_BYTES}", "--", *command] if prlimit else command
 
 
 def _render(pdf: Path, page: ScannedPage, folder: Path, timeout: float, doc_id: str, seconds: float, done: int,
@@ -195,7 +197,7 @@ def _render(pdf: Path, page: ScannedPage, folder: Path, timeout: float, doc_id: 
     command = ["pdftoppm", "-f", number, "-l", number, "-r", str(resolution_for(page)), "-gray", "-singlefile",
                str(pdf), str(out)]
     try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout, preexec_fn=_cap_memory)
+        result = subprocess.run(_memory_capped(command), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise _out_of_time(doc_id, seconds, done, total) from None
     except OSError as exc:  # pdftoppm went missing between the check and now

@@ -162,8 +162,8 @@ def test_a_blank_page_without_an_image_is_not_sent_to_ocr(monkeypatch):
 @needs_ocr
 def test_ocr_stops_at_its_page_limit(monkeypatch):
     monkeypatch.setattr(ocr, "MAX_OCR_PAGES", 1)
-    with pytest.raises(OCRLimitError, match=r"scan\.pdf: scanned: 2 pages without a text layer, over the OCR "
-                                            r"limit of 1 pages per document\. Add a text layer"):
+    with pytest.raises(OCRLimitError, match=r"scan\.pdf: scanned: 2 scanned pages, over the OCR limit of 1 pages "
+                                            r"per document\. Add a text layer"):
         parse_document(scanned_pdf([FIRST, SECOND]), "scan.pdf", ".pdf")
 
 
@@ -171,7 +171,7 @@ def test_ocr_stops_at_its_page_limit(monkeypatch):
 def test_ocr_stops_at_its_time_limit(monkeypatch):
     monkeypatch.setattr(ocr, "OCR_SECONDS_PER_DOCUMENT", 0.01)  # less than starting pdftoppm takes
     started = time.monotonic()
-    with pytest.raises(OCRLimitError, match=r"OCR stopped at the limit of 0\.01 s per document, after 0 of 2 pages"):
+    with pytest.raises(OCRLimitError, match=r"OCR stopped at the limit of 0\.01 s per document, after 0 of 2 scanned pages"):
         parse_document(scanned_pdf([FIRST, SECOND]), "scan.pdf", ".pdf")
     assert time.monotonic() - started < 5
 
@@ -226,6 +226,18 @@ def test_an_unrenderable_scan_is_a_clear_error():
     broken = image_pdf(100, 100, b"this is not deflated data")
     with pytest.raises(UnreadableDocumentError, match=r"^broken\.pdf: "):
         parse_document(broken, "broken.pdf", ".pdf")
+
+
+@needs_ocr
+def test_pdftoppm_runs_under_a_memory_cap(monkeypatch):
+    import shutil
+
+    if shutil.which("prlimit") is None:
+        pytest.skip("util-linux's prlimit is not installed: pdftoppm runs without a memory cap")
+    monkeypatch.setattr(ocr, "_RENDER_MEMORY_BYTES", 5_000_000)  # too little even to load its libraries
+    with pytest.raises(UnreadableDocumentError, match=r"^scan\.pdf: page 1 has no text layer and could not be "
+                                                      r"drawn for OCR \(.+\)\.$"):
+        parse_document(scanned_pdf([FIRST]), "scan.pdf", ".pdf")
 
 
 def test_the_render_resolution_keeps_page_images_bounded():
