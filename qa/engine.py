@@ -22,7 +22,7 @@ from .questions import analyse_question
 from .readers import Query, answer_events
 from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
 from .retrieval import retrieve
-from .schema import Answer, Delta
+from .schema import Answer, Delta, Document
 from .settings import Settings
 from .text import terms
 
@@ -62,11 +62,12 @@ class Engine:
             self._refresh_if_corpus_changed()
         return self._index
 
-    def refresh(self, progress: bool = False) -> CorpusIndex:
-        """Load the index, updating it from the corpus if documents or settings changed."""
+    def refresh(self, progress: bool = False, parsed: dict[str, Document] | None = None) -> CorpusIndex:
+        """Load the index, updating it from the corpus if documents or settings changed (`parsed`: documents just
+        read, by doc_id, that the update need not read again)."""
         with self._lock:
             signature = corpus_signature(self.settings.corpus_dir)
-            self._index = open_index(self.settings, self.embedder, progress=progress)
+            self._index = open_index(self.settings, self.embedder, progress=progress, parsed=parsed)
             self._signature, self._checked_at = signature, time.monotonic()
             return self._index
 
@@ -166,7 +167,7 @@ class Engine:
         if len(data) > self.settings.max_document_bytes:
             raise DocumentTooLargeError(f"{name}: {len(data):,} bytes is over the "
                                         f"{self.settings.max_document_bytes:,}-byte document limit.")
-        parse_document(data, name, Path(name).suffix)  # raises UnreadableDocumentError with the reason
+        document = parse_document(data, name, Path(name).suffix)  # raises UnreadableDocumentError with the reason
         corpus = Path(self.settings.corpus_dir)
         corpus.mkdir(parents=True, exist_ok=True)
         target = corpus / name
@@ -193,7 +194,7 @@ class Engine:
                         os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
-            self.refresh()
+            self.refresh(parsed={name: document})
         return name
 
     def remove_document(self, doc_id: str) -> None:

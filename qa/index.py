@@ -106,17 +106,19 @@ def is_stale(index: CorpusIndex, settings: Settings, corpus_dir: Path) -> str | 
 # ---------------------------------------------------------------------------------------------- build
 
 def build_index(settings: Settings, embedder, previous: CorpusIndex | None = None,
-                progress: bool = False) -> CorpusIndex:
-    """Read the corpus, embed what changed, and atomically publish a new index version."""
+                progress: bool = False, parsed: dict[str, Document] | None = None) -> CorpusIndex:
+    """Read the corpus, embed what changed, and atomically publish a new index version. `parsed`: documents just
+    read by the caller, by doc_id, used while the file still has the bytes they were read from (an upload is
+    checked by reading it, and a scan's OCR, minutes long, should not run twice)."""
     corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     from filelock import FileLock
 
     with FileLock(str(index_dir / ".lock"), timeout=600):
-        return _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
+        return _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir, parsed)
 
 
-def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir) -> CorpusIndex:
+def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir, parsed=None) -> CorpusIndex:
     started = time.perf_counter()
     files = list_corpus_files(corpus_dir)
     reusable = previous if previous is not None and previous.manifest.get("settings") == settings.index_settings() \
@@ -137,8 +139,10 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir)
             reused_vectors[doc_id] = _doc_vectors(reusable, doc_id)
             indexed_at[doc_id] = previous_times[doc_id]
             continue
+        doc = (parsed or {}).get(doc_id)
         try:
-            doc = load_document(path, corpus_dir, settings.max_document_bytes)
+            if doc is None or doc.sha256 != sha:
+                doc = load_document(path, corpus_dir, settings.max_document_bytes)
         except UnreadableDocumentError as exc:
             log.warning("skipping %s", exc)
             problems.append(str(exc))
@@ -409,8 +413,10 @@ def _load_version(version: Path) -> CorpusIndex:
                        chunk_bm25, sentence_bm25, path=version)
 
 
-def open_index(settings: Settings, embedder, progress: bool = False) -> CorpusIndex:
-    """The index for settings.corpus_dir: loaded, refreshed if stale, rebuilt if missing or corrupt."""
+def open_index(settings: Settings, embedder, progress: bool = False,
+               parsed: dict[str, Document] | None = None) -> CorpusIndex:
+    """The index for settings.corpus_dir: loaded, refreshed if stale, rebuilt if missing or corrupt. `parsed`: see
+    `build_index`."""
     try:
         index = load_index(settings.index_dir)
     except IndexFormatError as exc:
@@ -425,7 +431,7 @@ def open_index(settings: Settings, embedder, progress: bool = False) -> CorpusIn
             return index
         log.info("index is stale: %s; updating", reason)
     try:
-        return build_index(settings, embedder, previous=index, progress=progress)
+        return build_index(settings, embedder, previous=index, progress=progress, parsed=parsed)
     except QAError:
         raise
     except OSError as exc:

@@ -247,7 +247,7 @@ def test_the_render_resolution_keeps_page_images_bounded():
     assert ocr.resolution_for(ocr.ScannedPage(0, 0, 0)) == 300
 
 
-def test_the_index_lists_a_scan_without_ocr_and_reads_it_once_ocr_is_installed(seed_corpus, tmp_path, monkeypatch):
+def test_the_index_lists_a_scan_without_ocr_reads_it_once_ocr_is_installed_and_ocrs_an_upload_once(seed_corpus, tmp_path, monkeypatch):
     from qa import Engine
     from qa.index import is_stale
 
@@ -268,3 +268,13 @@ def test_the_index_lists_a_scan_without_ocr_and_reads_it_once_ocr_is_installed(s
     engine.refresh()
     assert {d["doc_id"]: d["status"] for d in engine.documents()}["scan.pdf"] == "indexed"
     assert [s.text for s in engine.index.documents["scan.pdf"].sentences] == FIRST
+
+    # An upload is checked by reading it; the index uses that reading rather than running OCR a second time.
+    calls = []
+    real = ocr.recognise_pages
+    monkeypatch.setattr("qa.documents.recognise_pages", lambda *a: calls.append(a[1]) or real(*a))
+    assert engine.add_document("upload.pdf", scanned_pdf([FIRST, SECOND])) == "upload.pdf"
+    assert calls == ["upload.pdf"]
+    upload = engine.index.documents["upload.pdf"]
+    assert [(s.page, s.text) for s in upload.sentences] == [(1, FIRST[0]), (1, FIRST[1]), (2, SECOND[0]),
+                                                            (2, SECOND[1])]
