@@ -29,7 +29,7 @@ chat: setup ocr
 test: setup browser ocr
 	$(PY) -m pytest
 
-index: setup
+index: setup ocr
 	$(PY) -m qa index
 
 bench: setup
