@@ -130,7 +130,8 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
                       for d, info in (previous.manifest.get(part, {}).items() if previous is not None else ())}
     documents, problems, skipped, indexed_at = [], [], {}, {}
     reused_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for path in files:
+    stages: dict[str, float] = {}  # seconds per build stage, kept in the manifest (python -m bench court)
+    for path in _progress_bar(files, progress, "reading"):
         doc_id = doc_id_for(path, corpus_dir)
         sha = _sha256_file(path)
         old = reusable.documents.get(doc_id) if reusable else None
@@ -157,6 +158,8 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         raise EmptyCorpusError(
             f"No readable documents in {corpus_dir} (supported: .txt .md .html .pdf).{detail}")
 
+    stages["ingest_seconds"] = time.perf_counter() - started
+    t = time.perf_counter()
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
     doc_ranges = {}
@@ -165,6 +168,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         chunks.extend(chunk_sentences(doc, s0, c0, settings.chunk_words, settings.chunk_overlap_sentences))
         sentences.extend(doc.sentences)
         doc_ranges[doc.doc_id] = (s0, len(sentences), c0, len(chunks))
+    stages["chunk_seconds"] = time.perf_counter() - t
 
     dim = embedder.dimension
     chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
@@ -178,16 +182,30 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
             todo_chunks.extend(range(c0, c1))
             todo_sentences.extend(range(s0, s1))
     embed_started = time.perf_counter()
-    if todo_chunks:
-        chunk_vectors[todo_chunks] = embedder.encode([chunks[i].text for i in todo_chunks], show_progress=progress)
     if todo_sentences:
         sentence_vectors[todo_sentences] = embedder.encode([sentences[i].text for i in todo_sentences],
                                                            show_progress=progress)
+    stages["embed_sentences_seconds"] = time.perf_counter() - embed_started
+    t = time.perf_counter()
+    # A chunk of one sentence has that sentence's text (about half the chunks of a court opinion, whose paragraphs
+    # are often one long sentence): its vector is the sentence's, not a second pass of the model over the same text.
+    fresh = set(todo_sentences)
+    same = [i for i in todo_chunks if _single_sentence_text(chunks[i], sentences, fresh)]
+    if same:
+        chunk_vectors[same] = sentence_vectors[[chunks[i].sentence_ids[0] for i in same]]
+    rest = [i for i in todo_chunks if not _single_sentence_text(chunks[i], sentences, fresh)]
+    if rest:
+        chunk_vectors[rest] = embedder.encode([chunks[i].text for i in rest], show_progress=progress)
+    stages["embed_chunks_seconds"] = time.perf_counter() - t
     embed_seconds = time.perf_counter() - embed_started
 
+    t = time.perf_counter()
     faiss_index = make_faiss_index(chunk_vectors)
+    stages["faiss_seconds"] = time.perf_counter() - t
+    t = time.perf_counter()
     chunk_bm25 = build_bm25([c.text for c in chunks])
     sentence_bm25 = build_bm25([s.text for s in sentences])
+    stages["bm25_seconds"] = time.perf_counter() - t
     manifest = {
         "format_version": FORMAT_VERSION,
         "created": now,
@@ -203,14 +221,32 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         "skipped": skipped,
         "problems": problems,
         "build": {"seconds": None, "embedded_chunks": len(todo_chunks), "embedded_sentences": len(todo_sentences),
+                  "chunks_from_sentence_vectors": len(same),
                   "embed_seconds": round(embed_seconds, 3)},
     }
     index = CorpusIndex(manifest, {d.doc_id: d for d in documents}, sentences, chunks, chunk_vectors,
                         sentence_vectors, faiss_index, chunk_bm25, sentence_bm25)
-    manifest["build"]["seconds"] = round(time.perf_counter() - started, 3)
+    manifest["build"].update({k: round(v, 3) for k, v in stages.items()})
+    manifest["build"]["seconds"] = round(time.perf_counter() - started, 3)  # writing the files comes after
     index.path = _publish(index, index_dir)
     log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])
     return index
+
+
+def _single_sentence_text(chunk: Chunk, sentences: list[Sentence], fresh: set[int]) -> bool:
+    """The chunk is one sentence, with the very text of that sentence, embedded in this build."""
+    return len(chunk.sentence_ids) == 1 and chunk.sentence_ids[0] in fresh \
+        and chunk.text == sentences[chunk.sentence_ids[0]].text
+
+
+def _progress_bar(items: list, show: bool, what: str):
+    """`items`, with a progress bar on stderr when `show` (the CLI's `index`) and there is more than one: reading a
+    long record (layout, sentence splitting) takes a while before embedding's own bar starts."""
+    if not show or len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="file")
 
 
 def _utc_now() -> str:

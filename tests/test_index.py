@@ -2,6 +2,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import Engine
@@ -135,3 +136,49 @@ def test_sections_and_docket_entries_survive_the_index(seed_corpus, tmp_path):
     argues = next(i for i, s in enumerate(loaded.sentences) if s.text.startswith("Matos first argues"))
     _, (citation,), _ = cite([argues], loaded, {}, {})
     assert citation.section == "Part II.A.1"
+
+
+def test_a_one_sentence_chunk_takes_its_sentence_vector_without_a_second_pass(tmp_path):
+    from qa.embedding import get_embedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(
+        "The judgment of the district court is affirmed.\n\n"
+        "The defendant was sentenced to 120 months. He appealed. The government cross-appealed.\n",
+        encoding="utf-8")
+    real = get_embedder(Settings().embedding_model)
+
+    class Counting:
+        model_name, dimension = real.model_name, real.dimension
+
+        def __init__(self):
+            self.texts = []
+
+        def encode(self, texts, show_progress=False):
+            self.texts.extend(texts)
+            return real.encode(texts)
+
+    embedder = Counting()
+    index = build_index(settings_for(corpus, tmp_path / "index"), embedder)
+    single = [c for c in index.chunks if len(c.sentence_ids) == 1]
+    assert single and len(index.chunks) > len(single)
+    assert index.manifest["build"]["chunks_from_sentence_vectors"] == len(single)
+    assert len(embedder.texts) == len(index.sentences) + len(index.chunks) - len(single)
+    for c in single:
+        assert embedder.texts.count(c.text) == 1
+        np.testing.assert_allclose(index.chunk_vectors[c.chunk_id], real.encode([c.text])[0], atol=1e-5)
+    assert set(index.manifest["build"]) >= {"ingest_seconds", "chunk_seconds", "embed_chunks_seconds",
+                                            "embed_sentences_seconds", "faiss_seconds", "bm25_seconds"}
+
+
+def test_reading_many_documents_shows_a_progress_bar_only_when_asked(seed_corpus, tmp_path, capsys):
+    from qa.embedding import get_embedder
+
+    (seed_corpus / "memo.txt").write_text("The set medic arrived at 2 pm.", encoding="utf-8")
+    settings = settings_for(seed_corpus, tmp_path / "index")
+    embedder = get_embedder(settings.embedding_model)
+    build_index(settings, embedder)
+    assert "reading" not in capsys.readouterr().err  # engine refreshes and tests: no bars in the logs
+    build_index(settings, embedder, progress=True)
+    assert "reading: 100%" in capsys.readouterr().err  # python -m qa index
