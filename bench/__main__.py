@@ -5,6 +5,7 @@
     python -m bench fairytale [--limit N] [--articles N] [--out DIR]
     python -m bench scale   [--parts abc] [--questions N] [--skip-hnsw-1m] [--sizes 10000,100000,1000000] [--out DIR]
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
+    python -m bench court   [--chars 1000000] [--questions N] [--out DIR]
 
 --limit is questions per article (a fixed random sample); --articles takes the first N held-out articles.
 """
@@ -62,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     latency.add_argument("--name", default="latency")
     latency.add_argument("--article", default=None, help="held-out article to ask about (default Super_Bowl_50)")
     latency.add_argument("--questions", type=int, default=200)
+
+    court = sub.add_parser("court", help="a ~1M-character court record: index build by stage, warm ask latency")
+    court.add_argument("--out", type=Path, default=RESULTS)
+    court.add_argument("--name", default="court")
+    court.add_argument("--chars", type=int, default=1_000_000,
+                       help="record size in characters (copies of ../shared/data/court/*.txt); e.g. 100000 to try it")
+    court.add_argument("--questions", type=int, default=None, help="ask only the first N of the ~40 questions")
     return parser
 
 
@@ -73,10 +81,21 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     from .squad_data import SQUAD_V1
 
+    progress = lambda msg: print(msg, flush=True)  # noqa: E731
+    if args.bench == "court":
+        from .court_bench import COURT, run_court
+
+        if not COURT.is_dir():
+            print(f"court files not found at {COURT}", file=sys.stderr)
+            return 2
+        result = run_court(chars=args.chars, questions=args.questions, out_dir=args.out, name=args.name,
+                           progress=progress)
+        print(f"\nwrote {Path(args.out) / args.name}.json and .md in {time.perf_counter() - started:.0f}s")
+        _print_summary(result["summary"])
+        return 0
     if not SQUAD_V1.exists():
         print(f"SQuAD data not found at {SQUAD_V1}", file=sys.stderr)
         return 2
-    progress = lambda msg: print(msg, flush=True)  # noqa: E731
     if args.bench == "squad":
         from .squad_bench import run_squad
 
@@ -111,10 +130,14 @@ def main(argv=None) -> int:
         summary = result.get("summary", {})
     name = getattr(args, "name", None) or {"squad": "squad", "v2": "squad_v2", "fairytale": "fairytale"}[args.bench]
     print(f"\nwrote {Path(args.out) / name}.json and .md in {time.perf_counter() - started:.0f}s")
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: dict) -> None:
     for key, value in summary.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             print(f"  {key:32s} {value:.4g}")
-    return 0
 
 
 if __name__ == "__main__":
