@@ -5,7 +5,7 @@
     python -m bench fairytale [--limit N] [--articles N] [--out DIR]
     python -m bench scale   [--parts abc] [--questions N] [--skip-hnsw-1m] [--sizes 10000,100000,1000000] [--out DIR]
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
-    python -m bench court   [--chars 1000000] [--questions N] [--out DIR]
+    python -m bench court   [--chars 1000000] [--questions N] [--threads N] [--out DIR]
 
 --limit is questions per article (a fixed random sample); --articles takes the first N held-out articles.
 """
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     court.add_argument("--chars", type=int, default=1_000_000,
                        help="record size in characters (copies of ../shared/data/court/*.txt); e.g. 100000 to try it")
     court.add_argument("--questions", type=int, default=None, help="ask only the first N of the ~40 questions")
+    court.add_argument("--threads", type=int, default=None, help="torch and FAISS threads (default: theirs)")
     return parser
 
 
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
             print(f"court files not found at {COURT}", file=sys.stderr)
             return 2
         result = run_court(chars=args.chars, questions=args.questions, out_dir=args.out, name=args.name,
-                           progress=progress)
+                           threads=args.threads, progress=progress)
         print(f"\nwrote {Path(args.out) / args.name}.json and .md in {time.perf_counter() - started:.0f}s")
         _print_summary(result["summary"])
         return 0

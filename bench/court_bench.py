@@ -1,7 +1,7 @@
 """Speed on a large court record: index build time by stage, and warm question latency, on a record of about
 1,000,000 characters made of the court files in ../shared/data/court/.
 
-    python -m bench court [--chars 1000000] [--questions 40] [--out DIR]
+    python -m bench court [--chars 1000000] [--questions 40] [--threads N] [--out DIR]
 
 The record: the court files (opinions and one PACER docket), taken in name order and written again and again
 as distinct documents (`<stem>.copy<k>.txt`, k = 1, 2, ...; the text itself is unchanged) until the record
@@ -98,8 +98,11 @@ def write_record(corpus: Path, chars: int, source: Path = COURT) -> dict:
 
 
 def run_court(chars: int = DEFAULT_CHARS, questions: int | None = None, out_dir: Path = RESULTS,
-              name: str = "court", progress=print) -> dict:
+              name: str = "court", threads: int | None = None, progress=print) -> dict:
+    from .latency_bench import set_threads
+
     info = provenance()
+    default_threads = set_threads(threads)  # None: torch's and FAISS's defaults
     asked = list(QUESTIONS[:questions] if questions else QUESTIONS)
     from qa import Engine
 
@@ -152,7 +155,7 @@ def run_court(chars: int = DEFAULT_CHARS, questions: int | None = None, out_dir:
         "build_seconds": build_wall, "build_stages_seconds": stages,
         "load_average_before_build": round(load_before, 2),
         "chars_per_second": record["chars"] / build_wall if build_wall else None,
-        "questions": len(rows), "warm_up": list(WARM_UP),
+        "threads": threads or default_threads, "questions": len(rows), "warm_up": list(WARM_UP),
         "ask_ms": {"p50": percentile(wall, 50), "p95": percentile(wall, 95), "max": max(wall) if wall else None},
         "ask_stages_ms": ask_stages,
         "abstention_rate": sum(r["abstained"] for r in rows) / len(rows) if rows else None,
@@ -180,7 +183,7 @@ def court_markdown(result: dict) -> str:
         f"{c['chunks']:,} chunks",
         f"Revision {p.get('git_head', '?')}; {p['cpus']} CPUs, load average {p['load_average_at_start'][0]} → "
         f"{result['load_average_at_end'][0]}" + (" (machine busy: timings inflated)" if busy else "") +
-        f"; peak RSS {result['peak_rss_mb']:.0f} MB.",
+        f"; peak RSS {result['peak_rss_mb']:.0f} MB; torch/FAISS threads {result['threads']}.",
         f"Record: {result['record_recipe']} ({r['source_files']} files, {r['source_chars']:,} characters).",
         "## Index build (model loaded beforehand)",
         f"Total {result['build_seconds']:.1f} s ({result['chars_per_second']:,.0f} characters/s; aim: 1M characters "

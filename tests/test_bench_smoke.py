@@ -50,3 +50,20 @@ def test_squad_bench_one_article(tmp_path):
     assert set(result["by_question_word"]) == {"who", "when", "what", "why", "how", "which", "where", "other"}
     assert sum(m["questions"] for m in result["by_question_word"].values()) == 6
     assert result["index_build_seconds"]["total"] > 0 and result["peak_rss_mb"] > 0
+
+
+def test_court_bench_small_record(tmp_path):
+    from bench.court_bench import COURT
+
+    if not COURT.is_dir():
+        pytest.skip(f"court files not available at {COURT}")
+    from bench.__main__ import main
+
+    assert main(["court", "--chars", "15000", "--questions", "2", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "court.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "court.md").read_text(encoding="utf-8").startswith("# Court record:")
+    assert result["record"]["chars"] >= 15000 and result["counts"]["sentences"] > 0
+    assert result["questions"] == 2 and 0 < result["ask_ms"]["p50"] < 60_000
+    stages = result["build_stages_seconds"]
+    assert all(v is not None and v >= 0 for v in stages.values())
+    assert sum(stages.values()) <= result["build_seconds"] + 0.01
