@@ -438,12 +438,41 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
                "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
                "calibration_abstain_share": abstain_share,
                "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4)}
+    figures.update(similarity_floor(data))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
     card.update(figures)
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     log.info("calibration: %s", figures)
     return figures
+
+
+def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dict:
+    """The off-topic floor: the question's best cosine similarity (bundled MiniLM) to its candidate sentences, at the
+    `share` quantile of answerable questions, the lower of two sets: the held-out SQuAD train articles, and
+    FairytaleQA train's paraphrased questions. Below it, a question is about something the record does not cover."""
+    from qa.embedding import get_embedder
+    from qa.settings import BUNDLED_EMBEDDER
+
+    embedder = get_embedder(BUNDLED_EMBEDDER)
+
+    def best_similarity(groups: list[Group]) -> np.ndarray:
+        questions = embedder.encode([g.question for g in groups], batch_size=128)
+        sentences = embedder.encode([s for g in groups for s in g.sentences], batch_size=128)
+        ends = np.cumsum([len(g.sentences) for g in groups])
+        return np.array([float((sentences[e - len(g.sentences):e] @ q).max())
+                         for g, q, e in zip(groups, questions, ends)])
+
+    squad = [g for g in data["calibration"] if g.target >= 0]
+    tales = [g for g in data["train"] if g.source == "fairytale" and g.target >= 0]
+    random.Random(SEED).shuffle(tales)
+    wrong = best_similarity([g for g in data["calibration"] if g.target < 0])
+    floors = {"squad": float(np.quantile(best_similarity(squad), share)),
+              "fairytale": float(np.quantile(best_similarity(tales[:limit]), share))}
+    floor = min(floors.values())
+    return {"similarity_floor": round(floor, 4), "similarity_floor_share": share,
+            "similarity_floor_by_set": {k: round(v, 4) for k, v in floors.items()},
+            "wrong_record_below_similarity_floor": round(float((wrong < floor).mean()), 4)}
 
 
 def main(argv=None) -> None:

@@ -119,3 +119,13 @@ def test_shipped_weights_are_small_and_carry_their_card():
     card = json.loads((MODEL_DIR / CARD).read_text())
     assert (MODEL_DIR / WEIGHTS).stat().st_size <= 25_000_000
     assert 0.0 < card["threshold"] < 1.0 and card["sha256"]
+
+
+def test_off_topic_floor_abstains_where_the_threshold_alone_would_answer(engine, monkeypatch):
+    model = get_reader_model(precision=engine.settings.reader_precision)
+    assert 0.0 < model.similarity_floor < 1.0
+    monkeypatch.setattr(model, "threshold", 0.0)  # only the off-topic floor can abstain now
+    assert engine.ask("What is the capital of France?").abstained
+    assert not engine.ask("Who are Baldwin's attorneys?").abstained
+    # an explicit threshold replaces the whole calibration, floor included
+    assert not engine.ask("What is the capital of France?", abstain_threshold=0.0).abstained
