@@ -35,7 +35,7 @@ index: setup ocr
 bench: setup
 	$(PY) -m bench squad
 
-# Retrain the reader (qa/models/reader/): ~30 min of data preparation and ~1 h of training on 2 cores; resumes from its last checkpoint. Never part of CI.
+# Retrain the reader (qa/models/reader/): ~35 min of data preparation and ~2.7 h of training on 2 cores (SHIPPED_SCHEDULE in bench/train_reader.py); resumes from its last checkpoint. Never part of CI.
 train-reader: setup
 	$(PY) -m pip install -q -e ".[train]"
 	$(PY) -m bench.train_reader

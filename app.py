@@ -32,7 +32,7 @@ from qa import Answer, Engine, QAError  # noqa: E402
 log = logging.getLogger("qa.app")
 
 EXAMPLE_QUESTIONS = [
-    "Why were the charges against Baldwin dismissed?",
+    "What was Halyna Hutchins' job on the production?",
     "Who was the film's armorer?",
     "Who are Baldwin's attorneys?",
     "What did the judge say about the oversight?",

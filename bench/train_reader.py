@@ -2,7 +2,8 @@
 
     python -m bench.train_reader            # prepare (cached), train (resumes from the last checkpoint), export
     python -m bench.train_reader prepare    # only build the training groups
-    python -m bench.train_reader train      # only train, resuming
+    python -m bench.train_reader train      # only train, resuming: the shipped schedule, SHIPPED_SCHEDULE
+    python -m bench.train_reader train --max-steps 6000   # one linear schedule of your own
     python -m bench.train_reader export     # checkpoint -> qa/models/reader/, then calibrate the threshold
 
 Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation):
@@ -324,8 +325,8 @@ def new_network():
 
 
 def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -> Path:
-    """`max_steps` sets the learning-rate schedule; `stop_after` ends training earlier on that schedule (the
-    shipped reader: 1,800 of 2,400 steps, what fitted in the session's time)."""
+    """`max_steps` sets the learning-rate schedule; `stop_after` ends training earlier on that schedule. Resumes
+    from the last checkpoint, whichever schedule wrote it (see SHIPPED_SCHEDULE)."""
     import torch
     from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 
@@ -361,6 +362,12 @@ def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -
 
 
 SAVE_STEPS = 200
+# The shipped weights, as they were trained in two sessions: a linear schedule over 2,400 steps, then, resumed
+# from its last checkpoint over the same fixed order of batches, a new linear schedule to step 4,400 (lr 2.9e-5
+# at step 2,400, decaying to 0), stopped at step 3,600 (lr 1.1e-5) when the session's time ran out. Each
+# (max_steps, stop_after) is one `train` call; a finished phase resumes and ends at once, so the whole schedule
+# can be rerun after a stop.
+SHIPPED_SCHEDULE = ((2400, 2400), (4400, 3600))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
@@ -431,6 +438,7 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
                "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
                "calibration_abstain_share": abstain_share,
                "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4)}
+    figures.update(similarity_floor(data))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
     card.update(figures)
@@ -439,18 +447,49 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     return figures
 
 
+def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dict:
+    """The off-topic floor: the question's best cosine similarity (bundled MiniLM) to its candidate sentences, at the
+    `share` quantile of answerable questions, the lower of two sets: the held-out SQuAD train articles, and
+    FairytaleQA train's paraphrased questions. Below it, a question is about something the record does not cover."""
+    from qa.embedding import get_embedder
+    from qa.settings import BUNDLED_EMBEDDER
+
+    embedder = get_embedder(BUNDLED_EMBEDDER)
+
+    def best_similarity(groups: list[Group]) -> np.ndarray:
+        questions = embedder.encode([g.question for g in groups], batch_size=128)
+        sentences = embedder.encode([s for g in groups for s in g.sentences], batch_size=128)
+        ends = np.cumsum([len(g.sentences) for g in groups])
+        return np.array([float((sentences[e - len(g.sentences):e] @ q).max())
+                         for g, q, e in zip(groups, questions, ends)])
+
+    squad = [g for g in data["calibration"] if g.target >= 0]
+    tales = [g for g in data["train"] if g.source == "fairytale" and g.target >= 0]
+    random.Random(SEED).shuffle(tales)
+    wrong = best_similarity([g for g in data["calibration"] if g.target < 0])
+    floors = {"squad": float(np.quantile(best_similarity(squad), share)),
+              "fairytale": float(np.quantile(best_similarity(tales[:limit]), share))}
+    floor = min(floors.values())
+    return {"similarity_floor": round(floor, 4), "similarity_floor_share": share,
+            "similarity_floor_by_set": {k: round(v, 4) for k, v in floors.items()},
+            "wrong_record_below_similarity_floor": round(float((wrong < floor).mean()), 4)}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "calibrate"])
-    parser.add_argument("--max-steps", type=int, default=2400)
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="one linear learning-rate schedule over this many steps (default: SHIPPED_SCHEDULE)")
     parser.add_argument("--groups-per-step", type=int, default=8)
-    parser.add_argument("--stop-after", type=int, default=1800, help="end training at this step of the schedule")
+    parser.add_argument("--stop-after", type=int, default=None, help="end training at this step of the schedule")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step in ("all", "prepare"):
         prepare()
     if args.step in ("all", "train"):
-        train(args.max_steps, args.groups_per_step, args.stop_after)
+        phases = [(args.max_steps, args.stop_after)] if args.max_steps else SHIPPED_SCHEDULE
+        for max_steps, stop_after in phases:
+            train(max_steps, args.groups_per_step, stop_after)
     if args.step in ("all", "export"):
         export()
     if args.step in ("all", "export", "calibrate"):

@@ -233,6 +233,8 @@ class SentenceReaderModel:
         self.card = card
         # Abstain below this probability that the best sentence answers (calibrated on held-out training data).
         self.threshold = float(card.get("threshold", 0.5))
+        # Abstain when the question's best cosine similarity to the record's sentences is below this (card.json).
+        self.similarity_floor = float(card.get("similarity_floor", 0.0))
         self.max_span_tokens = 30
         self._lock = threading.Lock()
 

@@ -48,6 +48,8 @@ class Reading:
     answerability: float  # the best probability: how likely it is that the record answers at all
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # short answer, offsets within the sentence
     candidates: int = 0  # sentences in the retrieved passages, before the shortlist
+    # The question's best cosine similarity to a sentence of the passages: how close the record comes to the topic.
+    similarity: float = 0.0
 
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
@@ -67,7 +69,7 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     order = np.argsort(-probabilities, kind="stable")
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
     return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
-                   len(ids))
+                   len(ids), float(dense.max()))
 
 
 def select_answer_sentences(question: QuestionInfo, reading: Reading, index: CorpusIndex,

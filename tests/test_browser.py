@@ -169,7 +169,7 @@ def test_follow_up_uses_history(page):
 
 
 def test_example_question_and_new_chat(page):
-    page.get_by_role("button", name="Why were the charges against Baldwin dismissed?").click()
+    page.get_by_role("button", name="What was Halyna Hutchins' job on the production?").click()
     page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-answer').length === 3")
     assert page.locator("#qa-chat .qa-answer").nth(2).locator("a.qa-cite").count() >= 1
     page.click("#qa-new-chat")

@@ -66,6 +66,22 @@ def test_reader_prefers_the_sentence_that_answers_over_one_that_shares_the_words
     assert "cinematographer" in sentences[1][start:end]
 
 
+def test_reduced_precisions_read_like_float32(model):
+    """bf16 is the default arithmetic: it must rank and score the record's sentences as float32 does."""
+    question = "Why were the charges against Baldwin dismissed?"
+    sentences = ["Special prosecutor Kari Morrissey has withdrawn her appeal of a judge's decision to dismiss "
+                 "involuntary manslaughter charges against Baldwin, as reported by Variety.",
+                 "The charges were dismissed during the trial in July after Judge Mary Marlowe Sommer criticized the "
+                 "prosecution for failing to provide key evidence, a cache of bullets, to the defense.",
+                 "Baldwin's attorneys, Alex Spiro and Luke Nikas welcomed the outcome.",
+                 "In her memory, the Halyna Hutchins Foundation continues to advocate for stronger safety measures."]
+    contexts = ["Alec Baldwin is no longer facing charges.", "", "", ""]
+    exact = model.read(question, sentences, contexts)
+    bf16 = get_reader_model(precision="bf16").read(question, sentences, contexts)
+    assert np.abs(bf16.scores - exact.scores).max() < 0.3
+    assert np.argmax(bf16.scores) == np.argmax(exact.scores)
+
+
 def test_engine_scores_at_most_reader_candidates(engine, monkeypatch):
     seen = []
     real = SentenceReaderModel.read
@@ -103,3 +119,13 @@ def test_shipped_weights_are_small_and_carry_their_card():
     card = json.loads((MODEL_DIR / CARD).read_text())
     assert (MODEL_DIR / WEIGHTS).stat().st_size <= 25_000_000
     assert 0.0 < card["threshold"] < 1.0 and card["sha256"]
+
+
+def test_off_topic_floor_abstains_where_the_threshold_alone_would_answer(engine, monkeypatch):
+    model = get_reader_model(precision=engine.settings.reader_precision)
+    assert 0.0 < model.similarity_floor < 1.0
+    monkeypatch.setattr(model, "threshold", 0.0)  # only the off-topic floor can abstain now
+    assert engine.ask("What is the capital of France?").abstained
+    assert not engine.ask("Who are Baldwin's attorneys?").abstained
+    # an explicit threshold replaces the whole calibration, floor included
+    assert not engine.ask("What is the capital of France?", abstain_threshold=0.0).abstained
