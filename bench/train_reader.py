@@ -382,7 +382,8 @@ def export(checkpoint: Path | None = None) -> Path:
     """The trained tensors only (not the frozen ones, which the bundled model supplies), in float16."""
     from safetensors.torch import load_file, save_file
 
-    from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, file_sha256, frozen_prefixes
+    from qa.index import file_sha256
+    from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, frozen_prefixes
 
     out = WORK / "checkpoints"
     checkpoint = checkpoint or (out / "final" if (out / "final").exists() else latest_checkpoint(out))

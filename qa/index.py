@@ -78,7 +78,7 @@ def corpus_signature(corpus_dir: Path) -> dict[str, tuple[int, int]]:
 
 
 def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    return {doc_id_for(p, corpus_dir): _sha256_file(p) for p in list_corpus_files(corpus_dir)}
+    return {doc_id_for(p, corpus_dir): file_sha256(p) for p in list_corpus_files(corpus_dir)}
 
 
 def is_stale(index: CorpusIndex, settings: Settings, corpus_dir: Path) -> str | None:
@@ -133,7 +133,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
     stages: dict[str, float] = {}  # seconds per build stage, kept in the manifest (python -m bench court)
     for path in _progress_bar(files, progress, "reading"):
         doc_id = doc_id_for(path, corpus_dir)
-        sha = _sha256_file(path)
+        sha = file_sha256(path)
         old = reusable.documents.get(doc_id) if reusable else None
         if old is not None and old.sha256 == sha:
             documents.append(old)
@@ -306,12 +306,12 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
         faiss.write_index(index.faiss_index, str(tmp / "chunks.faiss"))
         index.chunk_bm25.save(str(tmp / "chunk_bm25"), show_progress=False)
         index.sentence_bm25.save(str(tmp / "sentence_bm25"), show_progress=False)
-        index.manifest["files"] = {p.relative_to(tmp).as_posix(): _sha256_file(p)
+        index.manifest["files"] = {p.relative_to(tmp).as_posix(): file_sha256(p)
                                    for p in sorted(tmp.rglob("*")) if p.is_file()}
         _write_json(tmp / "manifest.json", index.manifest)
         # The manifest holds the other files' checksums; this one holds the manifest's, so an edit that leaves
         # it valid JSON (a flipped digit in a range or a checksum) is caught too.
-        (tmp / MANIFEST_CHECKSUM).write_text(_sha256_file(tmp / "manifest.json") + "\n", encoding="ascii")
+        (tmp / MANIFEST_CHECKSUM).write_text(file_sha256(tmp / "manifest.json") + "\n", encoding="ascii")
         for p in tmp.rglob("*"):
             if p.is_file():
                 _fsync(p)
@@ -378,7 +378,7 @@ def _fsync_dir(path: Path) -> None:
         pass
 
 
-def _sha256_file(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -422,7 +422,7 @@ def _load_version(version: Path) -> CorpusIndex:
         raise IndexFormatError(f"index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}")
     for name, digest in manifest.get("files", {}).items():
         path = version / name
-        if not path.is_file() or _sha256_file(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             raise IndexCorruptError(f"Index file {path} is missing or fails its checksum.")
     if not manifest.get("files"):
         raise IndexCorruptError(f"Index manifest {version / 'manifest.json'} lists no files.")

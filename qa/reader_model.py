@@ -18,7 +18,6 @@ layers and the heads, float16). `card.json` beside it names the frozen layers an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelLoadError
+from .index import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -159,14 +159,6 @@ def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[
 
 
 # ------------------------------------------------------------------------------------------- loading
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def frozen_prefixes(frozen_layers: int) -> tuple[str, ...]:
