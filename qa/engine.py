@@ -52,7 +52,7 @@ class Engine:
 
     @property
     def embedder(self):
-        return get_embedder(self.settings.embedding_model)
+        return get_embedder(self.settings.embedding_model, self.settings.embedding_precision)
 
     @property
     def index(self) -> CorpusIndex:

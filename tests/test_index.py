@@ -23,8 +23,25 @@ def test_manifest_and_staleness(seed_corpus, tmp_path):
     s = engine.settings
     assert is_stale(index, s, seed_corpus) is None
     assert "settings" in is_stale(index, s.replace(chunk_words=40), seed_corpus)
+    # Vectors of another arithmetic are not mixed in: the index is rebuilt.
+    assert "settings" in is_stale(index, s.replace(embedding_precision="fp32"), seed_corpus)
     (seed_corpus / "new.txt").write_text("The sheriff spoke on Friday.")
     assert "1 added" in is_stale(index, s, seed_corpus)
+
+
+def test_bf16_embeddings_stay_within_rounding_of_float32():
+    """The default arithmetic of the embedder is bf16: its vectors are its own (not float32's), yet as close to
+    float32's as retrieval needs."""
+    from qa.embedding import get_embedder
+
+    texts = ["The armorer was sentenced to 18 months in prison.", "Why were the charges against Baldwin dismissed?",
+             "18 U.S.C. § 924(c)(1)(A) carries a mandatory minimum of five years."]
+    model = Settings().embedding_model
+    exact = get_embedder(model, "fp32").encode(texts)
+    reduced = get_embedder(model, "bf16").encode(texts)
+    assert Settings().embedding_precision == "bf16"
+    assert not np.array_equal(exact, reduced)
+    assert (exact * reduced).sum(axis=1).min() > 0.999
 
 
 def test_adding_a_document_embeds_only_that_document(seed_corpus, tmp_path):
