@@ -43,8 +43,8 @@ def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int
 
 @dataclass
 class Reading:
-    sentence_ids: list[int]  # the sentences the cross-encoder scored, best first
-    probabilities: list[float]  # that each answers the question
+    sentence_ids: list[int]  # the sentences the cross-encoder scored, best first (reader logit + weighted cosine)
+    probabilities: list[float]  # that each answers the question (the reader's; not necessarily descending)
     answerability: float  # the best probability: how likely it is that the record answers at all
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # short answer, offsets within the sentence
     candidates: int = 0  # sentences in the retrieved passages, before the shortlist
@@ -61,12 +61,15 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
         return Reading([], [], 0.0)
     dense = index.sentence_vectors[ids] @ query_vector
     lexical = bm25_scores(index.sentence_bm25, terms(question))[ids]
-    chosen = [ids[i] for i in shortlist(dense, lexical, n_candidates)]
+    picked = shortlist(dense, lexical, n_candidates)
+    chosen = [ids[i] for i in picked]
     sentences = [index.sentences[sid] for sid in chosen]
     contexts = [sentence_context(index.documents[s.doc_id], s.index) for s in sentences]
     out = model.read(question, [s.text for s in sentences], contexts)
     probabilities = 1.0 / (1.0 + np.exp(-out.scores.astype(np.float64)))
-    order = np.argsort(-probabilities, kind="stable")
+    # The order adds the bi-encoder's cosine to the reader's logit (weight calibrated with the reader, card.json):
+    # a paraphrase the reader is unsure of still ranks by meaning. Answerability stays the reader's own.
+    order = np.argsort(-(out.scores + model.rank_cosine_weight * dense[picked]), kind="stable")
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
     return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
                    len(ids), float(dense.max()))

@@ -129,3 +129,28 @@ def test_off_topic_floor_abstains_where_the_threshold_alone_would_answer(engine,
     assert not engine.ask("Who are Baldwin's attorneys?").abstained
     # an explicit threshold replaces the whole calibration, floor included
     assert not engine.ask("What is the capital of France?", abstain_threshold=0.0).abstained
+
+
+def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, monkeypatch):
+    """With a reader that cannot tell the candidates apart, the order is the bi-encoder's: the calibrated weight of
+    the question's cosine to each sentence decides it."""
+    import qa.readers
+    from qa.reader_model import ReaderOutput
+
+    model = get_reader_model(precision=engine.settings.reader_precision)
+    assert model.rank_cosine_weight > 0
+    monkeypatch.setattr(SentenceReaderModel, "read", lambda self, q, sentences, contexts: ReaderOutput(
+        np.zeros(len(sentences), dtype=np.float32), [None] * len(sentences)))
+    seen = []
+    real = qa.readers.read_sentences
+
+    def spy(question, passages, index, query_vector, model, n):
+        reading = real(question, passages, index, query_vector, model, n)
+        seen.append((reading, index.sentence_vectors[reading.sentence_ids] @ query_vector))
+        return reading
+
+    monkeypatch.setattr(qa.readers, "read_sentences", spy)
+    engine.ask("What did the prosecution say got in the way of its efforts?")
+    reading, cosines = seen[0]
+    assert len(cosines) > 2 and np.all(np.diff(cosines) <= 0)
+    assert reading.answerability == pytest.approx(0.5)  # the probabilities stay the reader's
