@@ -12,8 +12,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
 READERS = ("sentence", "extractive", "generative")
 PRECISIONS = ("fp32", "bf16", "int8")
+STORES = ("faiss", "milvus")
 # Optional text settings: an empty environment variable means "not set".
-_OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key"}
+_OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key", "milvus_uri",
+                  "milvus_token", "milvus_collection"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class Settings:
     llm_api_key: str | None = dataclasses.field(default=None, repr=False)  # never printed or logged
     llm_timeout: float = 60.0  # seconds without a byte from the LLM server, and for the whole answer
     llm_max_tokens: int = 300
+    # Where the index lives (README, "Past one machine"): FAISS and bm25s files under index_dir, or Milvus.
+    store: str = "faiss"
+    # A Milvus Lite file (a path ending in .db) or a server or cluster (http://host:19530).
+    milvus_uri: str | None = None
+    milvus_token: str | None = dataclasses.field(default=None, repr=False)  # never printed or logged
+    # The alias the record is served under; default: derived from corpus_dir (qa.store_milvus.collection_name).
+    milvus_collection: str | None = None
 
     def __post_init__(self):
         from .errors import QAError
@@ -60,6 +69,8 @@ class Settings:
             raise QAError(f"reader_candidates must be at least 1, not {self.reader_candidates}.")
         if self.reader_precision not in PRECISIONS:
             raise QAError(f"Unknown reader_precision '{self.reader_precision}': one of {', '.join(PRECISIONS)}.")
+        if self.store not in STORES:
+            raise QAError(f"Unknown store '{self.store}': QA_STORE must be one of {', '.join(STORES)}.")
         if self.llm_max_tokens < 1:
             raise QAError(f"llm_max_tokens must be at least 1, not {self.llm_max_tokens}.")
 
@@ -94,7 +105,7 @@ def _coerce(settings: Settings, name: str, value):
         return Path(value).expanduser()
     if isinstance(current, bool):
         return value.lower() in {"1", "true", "yes", "on"}
-    if name in ("reader", "reader_precision"):
+    if name in ("reader", "reader_precision", "store"):
         return value.strip().lower()
     if name == "abstain_threshold":
         return float(value) if value.strip() else None
