@@ -88,9 +88,10 @@ class Engine:
             return
         self._checked_at = time.monotonic()
         if self.settings.store == "milvus":
-            from .store_milvus import live_version_name
+            from .store_milvus import live_state
 
-            if live_version_name(self.settings) != self._index.store.version.chunks:
+            store = self._index.store
+            if live_state(self.settings) != (store.version.chunks, store.generation):
                 self._serve_live_version()
         elif corpus_signature(self.settings.corpus_dir) != self._signature:
             self.refresh()

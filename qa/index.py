@@ -242,10 +242,8 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
     if milvus:
         from . import store_milvus
 
-        version = store_milvus.publish(index, settings)
-        index.store = store_milvus.MilvusChunks(store_milvus.connect(settings), store_milvus.milvus_uri(settings),
-                                                version, len(chunks))
-        manifest["build"]["publish_seconds"] = round(time.perf_counter() - started - manifest["build"]["seconds"], 3)
+        store_milvus.publish(index, settings, previous=previous)
+        index = store_milvus.load_version(settings)  # served as app processes serve it: from Milvus
     else:
         index.path = _publish(index, index_dir)
     log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])

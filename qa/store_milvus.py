@@ -1,15 +1,17 @@
 """Milvus as the index store (QA_STORE=milvus): the same record as `index/`, kept in Milvus, so that app processes
 on several machines serve one record and hold no index files.
 
-One published version of the record is three collections, written once and never changed:
+One version of the record is three collections:
 - `<name>__<version>`: one row per chunk: its dense vector, its reading text, the BM25 sparse vector that Milvus's
   BM25 function makes from the chunk's terms, and its document id, offsets, paragraph, page and sentence ids;
 - `<name>__<version>__sentences`: one row per sentence: its dense vector (the reader's shortlist);
 - `<name>__<version>__record`: the manifest (documents, hashes, settings) and each document's text, paragraphs,
   pages, sections and sentences, as the JSON that `index/documents.json` holds, in pieces Milvus can store.
-The alias `<name>` names the live version. A build writes a new version and then moves the alias, in one step, so a
-reader sees the old record or the new one, never a mix; an app process resolves the alias once per version and
-searches that version by its own name, so a question started on one version ends on it.
+The alias `<name>` names the live version. A full build writes a new version and then moves the alias, in one step,
+so a reader sees the old record or the new one, never a mix; an app process resolves the alias once per version and
+searches that version by its own name, so a question started on one version ends on it. Adding, changing or
+removing documents inserts and deletes their rows, per doc_id, in the live version: every row carries the manifest
+generation that added it, and a reader searches only the rows of the generation it loaded (see `_update`).
 
 Retrieval is one hybrid request: dense (inner product) and BM25 over the chunks, fused by Milvus's RRFRanker. The
 BM25 function reads the chunk's terms as qa.text.terms makes them (stemmed, stop words out), joined by spaces:
@@ -166,13 +168,14 @@ def _chunk_schema(client, dim: int):
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)  # Chunk.chunk_id
+    schema.add_field("id", DataType.INT64, is_primary=True)  # stored chunk id
+    schema.add_field("generation", DataType.INT64)  # the manifest generation that added it
     schema.add_field("doc_id", DataType.VARCHAR, max_length=1024)
     schema.add_field("start", DataType.INT64)
     schema.add_field("end", DataType.INT64)
     schema.add_field("paragraph", DataType.INT64)
     schema.add_field("page", DataType.INT64)  # -1: a text without pages
-    schema.add_field("sentence_ids", DataType.JSON)
+    schema.add_field("sentence_ids", DataType.JSON)  # stored sentence ids
     schema.add_field("text", DataType.VARCHAR, max_length=65535)
     schema.add_field("terms", DataType.VARCHAR, max_length=65535, enable_analyzer=True,
                      analyzer_params={"tokenizer": "standard"})
@@ -205,7 +208,9 @@ def _create_collections(client, version: Version, dim: int, n_chunks: int, n_sen
                              consistency_level="Strong")
 
     schema = client.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)  # the corpus-wide sentence id
+    schema.add_field("id", DataType.INT64, is_primary=True)  # stored sentence id
+    schema.add_field("generation", DataType.INT64)
+    schema.add_field("doc_id", DataType.VARCHAR, max_length=1024)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     params = client.prepare_index_params()
     _dense_index(params, n_sentences)
@@ -213,6 +218,7 @@ def _create_collections(client, version: Version, dim: int, n_chunks: int, n_sen
 
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("generation", DataType.INT64)
     schema.add_field("kind", DataType.VARCHAR, max_length=16)  # "manifest" or "document"
     schema.add_field("key", DataType.VARCHAR, max_length=1024)  # the doc_id of a document
     schema.add_field("part", DataType.INT64)
@@ -238,58 +244,142 @@ def _pieces(text: str) -> list[str]:
     return [text[i:i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)] or [""]
 
 
-def publish(index, settings: Settings, progress: bool = False) -> Version:
-    """Write `index` (a CorpusIndex just built) as a new version, move the alias to it, and drop the versions
-    before the one it replaced (that one stays, so questions that started on it can finish)."""
-    from .index import _document_record
-    from .text import term_lists
+def _quoted(values) -> str:
+    """A list literal for a Milvus filter (Milvus Lite has no filter templates); JSON's quoting is Milvus's."""
+    return json.dumps(sorted(values), ensure_ascii=False)
 
+
+@dataclass
+class _Writer:
+    """Rows of one write, with the ids and generation they get."""
+
+    client: object
+    version: Version
+    generation: int
+    next_chunk: int
+    next_sentence: int
+    next_record: int
+
+    def documents(self, index, doc_ids: list[str], stored: dict[str, list[int]]) -> None:
+        """Insert the chunks, sentences and document records of `doc_ids` (from `index`, a CorpusIndex just
+        built), at fresh stored ids; `stored` gets each one's stored (s0, s1, c0, c1)."""
+        from .index import _document_record
+        from .text import term_lists
+
+        g = self.generation
+        for doc_id in doc_ids:
+            s0, s1, c0, c1 = index.manifest["documents"][doc_id]["range"]
+            S0, C0 = self.next_sentence, self.next_chunk
+            stored[doc_id] = [S0, S0 + (s1 - s0), C0, C0 + (c1 - c0)]
+            self.next_sentence, self.next_chunk = S0 + (s1 - s0), C0 + (c1 - c0)
+            chunks = index.chunks[c0:c1]
+            vectors = np.asarray(index.chunk_vectors[c0:c1], dtype=np.float32)
+            _insert(self.client, self.version.chunks, ({
+                "id": C0 + i, "generation": g, "doc_id": doc_id, "start": c.start, "end": c.end,
+                "paragraph": index.sentences[c.sentence_ids[0]].paragraph,
+                "page": -1 if index.sentences[c.sentence_ids[0]].page is None else index.sentences[c.sentence_ids[0]].page,
+                "sentence_ids": [S0 + (sid - s0) for sid in c.sentence_ids], "text": c.text, "terms": bm25_text(t),
+                "vector": v.tolist()} for i, (c, t, v) in enumerate(zip(chunks, term_lists([c.text for c in chunks]),
+                                                                         vectors))))
+            vectors = np.asarray(index.sentence_vectors[s0:s1], dtype=np.float32)
+            _insert(self.client, self.version.sentences, ({"id": S0 + i, "generation": g, "doc_id": doc_id,
+                                                           "vector": v.tolist()} for i, v in enumerate(vectors)))
+            self.record("document", doc_id, json.dumps(_document_record(index.documents[doc_id]), ensure_ascii=False))
+
+    def record(self, kind: str, key: str, text: str) -> None:
+        rows = []
+        for part, piece in enumerate(_pieces(text)):
+            rows.append({"id": self.next_record, "generation": self.generation, "kind": kind, "key": key,
+                         "part": part, "payload": piece, "unused": [0.0, 0.0]})
+            self.next_record += 1
+        _insert(self.client, self.version.record, rows)
+
+    def manifest(self, index, stored: dict[str, list[int]], dead: dict[str, int]) -> dict:
+        """The manifest as kept in Milvus: document ranges in stored ids, the rows that are dead but not yet deleted
+        (doc_id: generation below which its rows are dead), and the store's own counters."""
+        manifest = json.loads(json.dumps(index.manifest))
+        for doc_id, info in manifest["documents"].items():
+            info["range"] = stored[doc_id]
+        manifest["store"] = {"format": STORE_FORMAT, "version": self.version.chunks, "generation": self.generation,
+                             "dead": dead,
+                             "next_chunk": self.next_chunk, "next_sentence": self.next_sentence,
+                             "next_record": self.next_record + len(_pieces(json.dumps(manifest))) + 10}
+        self.record("manifest", "", json.dumps(manifest, ensure_ascii=False))
+        return manifest
+
+
+def publish(index, settings: Settings, previous=None) -> tuple[Version, int]:
+    """Write `index` (a CorpusIndex just built) to Milvus; return the version and generation that serve it.
+
+    With `previous` (the live record, loaded from Milvus with the same settings) only the documents that were added,
+    changed or removed are written or deleted, per doc_id, in the live version (`_update`). Otherwise the whole
+    record goes into a new version and the alias moves to it, in one step; the versions before the one it replaced
+    are dropped (that one stays, so questions that started on it can finish)."""
     client, alias, uri = connect(settings), collection_name(settings), milvus_uri(settings)
+    live = live_version(client, alias) if previous is not None and previous.store is not None else None
+    if live is not None and live == previous.store.version \
+            and previous.manifest.get("settings") == index.manifest.get("settings"):
+        try:
+            return _update(client, index, previous)
+        except QAError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise store_error(exc, uri, f"update collection {live.chunks}") from None
     version = new_version(alias)
     try:
-        dim = int(index.manifest["dimension"])
-        _create_collections(client, version, dim, len(index.chunks), len(index.sentences))
-        terms = term_lists([c.text for c in index.chunks])
-        first = {c.chunk_id: index.sentences[c.sentence_ids[0]] for c in index.chunks}
-        _insert(client, version.chunks, ({
-            "id": c.chunk_id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
-            "paragraph": first[c.chunk_id].paragraph,
-            "page": -1 if first[c.chunk_id].page is None else first[c.chunk_id].page,
-            "sentence_ids": list(c.sentence_ids), "text": c.text, "terms": bm25_text(t),
-            "vector": index.chunk_vectors[c.chunk_id].tolist()} for c, t in zip(index.chunks, terms)))
-        vectors = np.asarray(index.sentence_vectors[0:len(index.sentences)], dtype=np.float32)
-        _insert(client, version.sentences, ({"id": i, "vector": v.tolist()} for i, v in enumerate(vectors)))
-        manifest = dict(index.manifest, store={"format": STORE_FORMAT, "version": version.chunks})
-        records = [("manifest", "", json.dumps(manifest, ensure_ascii=False))]
-        records += [("document", d.doc_id, json.dumps(_document_record(d), ensure_ascii=False))
-                    for d in index.documents.values()]
-        rows, row_id = [], 0
-        for kind, key, text in records:
-            for part, piece in enumerate(_pieces(text)):
-                rows.append({"id": row_id, "kind": kind, "key": key, "part": part, "payload": piece,
-                             "unused": [0.0, 0.0]})
-                row_id += 1
-        _insert(client, version.record, rows)
+        _create_collections(client, version, int(index.manifest["dimension"]), len(index.chunks),
+                            len(index.sentences))
+        writer, stored = _Writer(client, version, 1, 0, 0, 0), {}
+        writer.documents(index, list(index.documents), stored)
+        manifest = writer.manifest(index, stored, {})
         for name in version.collections:
             client.flush(name)
-        previous = live_version(client, alias)
-        if previous is None:
+        replaced = live_version(client, alias)
+        if replaced is None:
             client.create_alias(version.chunks, alias)
         else:
             client.alter_alias(version.chunks, alias)  # the switch: one step, readers see old or new
-    except QAError:
-        _drop(client, version)
-        raise
     except Exception as exc:  # noqa: BLE001
         _drop(client, version)
-        raise store_error(exc, uri, f"write collection {version.chunks}") from None
-    keep = {version.chunks, previous.chunks if previous else None}
+        raise exc if isinstance(exc, QAError) else store_error(exc, uri, f"write collection {version.chunks}") from None
+    keep = {version.chunks, replaced.chunks if replaced else None}
     for name in client.list_collections():
         if name.startswith(f"{alias}__v") and not name.endswith(("__sentences", "__record")) and name not in keep:
             _drop(client, Version(name))
     index.manifest["store"] = manifest["store"]
     log.info("published %s (%d chunks) under alias %s", version.chunks, len(index.chunks), alias)
-    return version
+    return version, 1
+
+
+def _update(client, index, previous) -> tuple[Version, int]:
+    """Per-document changes in the live version, ordered so that no reader sees a mix or a half: (1) rows the
+    previous update marked dead are deleted (no reader of that generation searches them, and older readers have
+    moved on: they look once a second); (2) the new documents' rows go in at generation g+1, which readers of
+    generation g filter out; (3) the manifest of generation g+1 goes in, marking the rows of removed and changed
+    documents dead, and readers move to it: they filter those rows out; (4) the old manifest is deleted. A reader
+    never sees two copies of a document nor misses one."""
+    old, new = previous.manifest["documents"], index.manifest["documents"]
+    store = previous.manifest["store"]
+    gone = [d for d in old if d not in new or old[d]["sha256"] != new[d]["sha256"]]
+    added = [d for d in new if d not in old or old[d]["sha256"] != new[d]["sha256"]]
+    version, g = previous.store.version, store["generation"] + 1
+    for doc_id, below in store.get("dead", {}).items():
+        where = f"doc_id == {json.dumps(doc_id, ensure_ascii=False)} and generation < {below}"
+        client.delete(version.chunks, filter=where)
+        client.delete(version.sentences, filter=where)
+        client.delete(version.record, filter=f'kind == "document" and key == {json.dumps(doc_id, ensure_ascii=False)}'
+                                             f" and generation < {below}")
+    writer = _Writer(client, version, g, store["next_chunk"], store["next_sentence"], store["next_record"])
+    stored = {d: list(previous.store.stored[d]) for d in new if d not in added}
+    writer.documents(index, added, stored)
+    manifest = writer.manifest(index, stored, {d: g for d in gone})
+    client.delete(version.record, filter=f'kind == "manifest" and generation < {g}')
+    for name in version.collections:
+        client.flush(name)
+    index.manifest["store"] = manifest["store"]
+    log.info("updated %s to generation %d: %d documents added or changed, %d removed", version.chunks, g,
+             len(added), len(gone))
+    return version, g
 
 
 def _drop(client, version: Version) -> None:
@@ -303,40 +393,65 @@ def _drop(client, version: Version) -> None:
 # ---------------------------------------------------------------------------------------------- read
 
 class ChunkVectors:
-    """A version's chunk vectors, read from Milvus when asked for (a rebuild reuses an unchanged document's
-    vectors; an app process never needs them all): `vectors[i]` or `vectors[a:b]`."""
+    """The served record's chunk vectors, read from Milvus when asked for by local position: a rebuild reuses an
+    unchanged document's vectors (`vectors[c0:c1]`, one document's chunks); an app process never needs them all."""
 
-    def __init__(self, client, collection: str, n: int, dim: int):
-        self.client, self.collection, self.n, self.dim = client, collection, n, dim
+    def __init__(self, client, collection: str, n: int, dim: int, segments: list[tuple[int, int, int]]):
+        # (local c0, local c1, stored c0) of each document: its chunks are contiguous in both numberings
+        self.client, self.collection, self.n, self.dim, self.segments = client, collection, n, dim, segments
 
     def __len__(self) -> int:
         return self.n
 
+    def _stored(self, local: int) -> int:
+        for c0, c1, stored in self.segments:
+            if c0 <= local < c1:
+                return stored + local - c0
+        raise IndexError(local)
+
     def __getitem__(self, key):
-        if isinstance(key, slice):
-            start, stop, _ = key.indices(self.n)
-            out = np.zeros((max(0, stop - start), self.dim), dtype=np.float32)
-            if stop > start:
-                rows = self.client.query(self.collection, filter=f"id >= {start} and id < {stop}",
-                                         output_fields=["vector"], limit=stop - start)
-                for r in rows:
-                    out[r["id"] - start] = r["vector"]
-            return out
-        rows = self.client.get(self.collection, ids=[int(key)], output_fields=["vector"])
-        return np.asarray(rows[0]["vector"], dtype=np.float32)
+        if not isinstance(key, slice):
+            key = slice(int(key), int(key) + 1)
+            return self[key][0]
+        start, stop, _ = key.indices(self.n)
+        out = np.zeros((max(0, stop - start), self.dim), dtype=np.float32)
+        if stop > start:
+            first, last = self._stored(start), self._stored(stop - 1)
+            if last - first != stop - 1 - start:
+                raise IndexError("a slice of chunk vectors must lie within one document")
+            rows = self.client.query(self.collection, filter=f"id >= {first} and id <= {last}",
+                                     output_fields=["vector"], limit=last - first + 1)
+            for r in rows:
+                out[r["id"] - first] = r["vector"]
+        return out
 
 
 @dataclass
 class MilvusChunks:
-    """What retrieval asks of a Milvus-stored index: the fused chunk ranking of one question, from one version."""
+    """What retrieval asks of a Milvus-stored index: the fused chunk ranking of one question, from one version and
+    generation of the record."""
 
     client: object
     uri: str
     version: Version
+    generation: int
     n_chunks: int
+    # per document: its stored (s0, s1, c0, c1) and the local position of its first sentence
+    stored: dict[str, list[int]]
+    local_s0: dict[str, int]
+    dead: dict[str, int]  # doc_id: generation below which its rows are dead (removed or replaced, not yet deleted)
+
+    @property
+    def served(self) -> str:
+        """The filter for this record's rows: none that a later generation added, none that it marked dead."""
+        where = f"generation <= {self.generation}"
+        for below in sorted(set(self.dead.values())):
+            docs = _quoted(d for d, b in self.dead.items() if b == below)
+            where += f" and not (doc_id in {docs} and generation < {below})"
+        return where
 
     def describe(self) -> str:
-        return f"Milvus {self.uri}, collection {self.version.chunks}"
+        return f"Milvus {self.uri}, collection {self.version.chunks} (generation {self.generation})"
 
     def retrieve(self, query_vector: np.ndarray, query_terms: list[str], top_k: int, depth: int,
                  rrf_k: int) -> list[Passage]:
@@ -350,10 +465,11 @@ class MilvusChunks:
         dense_params = {"metric_type": "IP"}
         if self.n_chunks >= HNSW_MIN_VECTORS:
             dense_params["params"] = {"ef": max(hnsw_ef_search(self.n_chunks), depth)}
-        requests = [AnnSearchRequest([query_vector.tolist()], "vector", dense_params, depth)]
+        served = self.served
+        requests = [AnnSearchRequest([query_vector.tolist()], "vector", dense_params, depth, expr=served)]
         text = bm25_text(query_terms)
         if text:
-            requests.append(AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth))
+            requests.append(AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth, expr=served))
         try:
             # Every fused hit (at most 2 * depth), not just top_k: Milvus orders equal RRF scores as they came,
             # qa.retrieval by chunk id, and the cut at top_k must fall where the FAISS store's falls.
@@ -362,16 +478,29 @@ class MilvusChunks:
                                                             "vector"])[0]
         except Exception as exc:  # noqa: BLE001
             raise store_error(exc, self.uri, "search") from None
-        hits = sorted(hits, key=lambda h: (-h["distance"], h["id"]))[:top_k]
+        hits = sorted((h for h in hits if h["entity"]["doc_id"] in self.stored),
+                      key=lambda h: (-h["distance"], h["id"]))[:top_k]
         passages = []
         for rank, hit in enumerate(hits):
             e = hit["entity"]
+            shift = self.local_s0[e["doc_id"]] - self.stored[e["doc_id"]][0]
             chunk = Chunk(int(hit["id"]), e["doc_id"], int(e["start"]), int(e["end"]),
-                          tuple(int(i) for i in e["sentence_ids"]), e["text"])
+                          tuple(int(i) + shift for i in e["sentence_ids"]), e["text"])
             dense = float(np.asarray(e["vector"], dtype=np.float32) @ query_vector)
             # The hybrid request returns the fused score only: the BM25 score of a chunk is not known here.
             passages.append(Passage(chunk, float(hit["distance"]), rank, dense, None))
         return passages
+
+
+def _manifest(client, version: Version) -> dict:
+    """The newest manifest in the version's record collection (during an update there are two for a moment)."""
+    rows = client.query(version.record, filter='kind == "manifest"', output_fields=["generation", "part", "payload"],
+                        limit=16_384)
+    if not rows:
+        raise StoreUnavailableError(f"Collection {version.record} holds no manifest: the version is incomplete.")
+    g = max(r["generation"] for r in rows)
+    return json.loads("".join(r["payload"] for r in sorted((r for r in rows if r["generation"] == g),
+                                                           key=lambda r: r["part"])))
 
 
 def load_version(settings: Settings, version: Version | None = None):
@@ -387,47 +516,64 @@ def load_version(settings: Settings, version: Version | None = None):
             return None
         for name in version.collections:
             client.load_collection(name)
-        pieces: dict[tuple[str, str], list[tuple[int, str]]] = {}
-        for row in _all_rows(client, version.record, ["kind", "key", "part", "payload"]):
-            pieces.setdefault((row["kind"], row["key"]), []).append((row["part"], row["payload"]))
-        texts = {k: "".join(p for _, p in sorted(v)) for k, v in pieces.items()}
-        manifest = json.loads(texts[("manifest", "")])
-        order = sorted(manifest["documents"], key=lambda d: manifest["documents"][d]["range"][0])
-        documents = {d: _document_from_record(json.loads(texts[("document", d)])) for d in order}
-        sentences = [s for d in order for s in documents[d].sentences]
+        manifest = _manifest(client, version)
+        g, store = manifest["store"]["generation"], manifest["store"]
+        pieces: dict[str, dict[int, tuple[int, str]]] = {}
+        for row in _rows(client, version.record, store["next_record"], ["generation", "kind", "key", "part", "payload"],
+                         f'kind == "document" and generation <= {g}'):
+            parts = pieces.setdefault(row["key"], {})
+            if row["part"] not in parts or parts[row["part"]][0] < row["generation"]:
+                parts[row["part"]] = (row["generation"], row["payload"])
+        stored = {d: info["range"] for d, info in manifest["documents"].items()}
+        order = sorted(stored, key=lambda d: stored[d][0])
+        documents = {d: _document_from_record(json.loads("".join(p for _, (_, p) in sorted(pieces[d].items()))))
+                     for d in order}
+        sentences, local_s0, segments, c = [], {}, [], 0
+        for d in order:
+            local_s0[d] = len(sentences)
+            sentences.extend(documents[d].sentences)
+            s0, s1, c0, c1 = stored[d]
+            segments.append((c, c + c1 - c0, c0))
+            manifest["documents"][d]["range"] = [local_s0[d], len(sentences), c, c + c1 - c0]  # local, as FAISS's
+            c += c1 - c0
         dim = int(manifest["dimension"])
         sentence_vectors = np.zeros((len(sentences), dim), dtype=np.float32)
-        for row in _all_rows(client, version.sentences, ["vector"]):
-            sentence_vectors[row["id"]] = row["vector"]
+        shift = {d: local_s0[d] - stored[d][0] for d in order}
+        for row in _rows(client, version.sentences, store["next_sentence"], ["doc_id", "vector"],
+                         f"generation <= {g}"):
+            d = row["doc_id"]
+            if d in shift and stored[d][0] <= row["id"] < stored[d][1]:  # not a dead copy of a changed document
+                sentence_vectors[row["id"] + shift[d]] = row["vector"]
     except QAError:
         raise
     except Exception as exc:  # noqa: BLE001
         raise store_error(exc, uri, f"read collection {version.chunks if version else ''}") from None
-    n_chunks = manifest["counts"]["chunks"]
-    store = MilvusChunks(client, uri, version, n_chunks)
-    return CorpusIndex(manifest, documents, sentences, [], ChunkVectors(client, version.chunks, n_chunks, dim),
-                       sentence_vectors, None, None, build_bm25([s.text for s in sentences]),
-                       sentence_chunk=np.zeros(0, dtype=np.int64), store=store)
+    n_chunks = c
+    chunks_store = MilvusChunks(client, uri, version, g, n_chunks, stored, local_s0, store.get("dead", {}))
+    return CorpusIndex(manifest, documents, sentences, [],
+                       ChunkVectors(client, version.chunks, n_chunks, dim, segments), sentence_vectors, None, None,
+                       build_bm25([s.text for s in sentences]), sentence_chunk=np.zeros(0, dtype=np.int64),
+                       store=chunks_store)
 
 
-def _all_rows(client, collection: str, fields: list[str], batch: int = 1000):
-    """Every row of a collection whose ids are 0, 1, 2, ... (all three of a version's are), by id range: a query
-    returns at most 16,384 rows, and Milvus Lite's server has no timestamp service for query_iterator."""
-    start = 0
-    while True:
-        rows = client.query(collection, filter=f"id >= {start} and id < {start + batch}", output_fields=fields,
-                            limit=batch)
-        yield from rows
-        if len(rows) < batch:
-            return
-        start += batch
+def _rows(client, collection: str, end: int, fields: list[str], where: str, batch: int = 1000):
+    """Every row with id below `end` that matches `where`, by id range: a query returns at most 16,384 rows, and
+    Milvus Lite's server has no timestamp service for query_iterator."""
+    for start in range(0, end, batch):
+        yield from client.query(collection, filter=f"id >= {start} and id < {start + batch} and ({where})",
+                                output_fields=["id", *fields], limit=batch)
 
 
-def live_version_name(settings: Settings) -> str | None:
-    """The name of the version the alias names now: an app process compares it with the one it serves."""
+def live_state(settings: Settings) -> tuple[str | None, int]:
+    """The version the alias names now and its newest generation: an app process compares them with what it
+    serves (once a second) and reloads when either moved."""
     client = connect(settings)
     try:
         version = live_version(client, collection_name(settings))
+        if version is None:
+            return None, 0
+        rows = client.query(version.record, filter='kind == "manifest" and part == 0', output_fields=["generation"],
+                            limit=100)
     except Exception as exc:  # noqa: BLE001
         raise store_error(exc, milvus_uri(settings), "read the alias") from None
-    return version.chunks if version else None
+    return version.chunks, max((r["generation"] for r in rows), default=0)

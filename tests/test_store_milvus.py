@@ -142,14 +142,16 @@ def test_adding_and_removing_a_document(seed_corpus, tmp_path):
 
     engine = milvus_engine(seed_corpus, tmp_path)
     engine.refresh()
-    first = engine.index.store.version
+    first = engine.index.store
     assert engine.add_document("vault.txt", NEW_DOC.encode()) == "vault.txt"
     answer = engine.ask("Who holds the key to the evidence vault?")
     assert not answer.abstained and "Quintero" in answer.text
     assert {c.doc_id for c in answer.citations} == {"vault.txt"}
     assert answer.citations[0].quote in engine.document_text("vault.txt")
-    added = engine.index.store.version
-    assert added != first and {d["doc_id"] for d in engine.documents()} == {SEED.name, "vault.txt"}
+    # Inserted per doc_id into the live version: the same collections, the next generation.
+    added = engine.index.store
+    assert (added.version, added.generation) == (first.version, first.generation + 1)
+    assert {d["doc_id"] for d in engine.documents()} == {SEED.name, "vault.txt"}
     # Only the unchanged document's vectors were reused: the new version embedded the new document alone.
     assert engine.index.manifest["build"]["embedded_sentences"] == len(engine.index.documents["vault.txt"].sentences)
 
@@ -166,17 +168,46 @@ def test_adding_and_removing_a_document(seed_corpus, tmp_path):
     time.sleep(1.1)  # the replica looks at the alias at most once a second
     gone = replica.ask("Who holds the key to the evidence vault?")
     assert "Quintero" not in gone.text and {p.chunk.doc_id for p in gone.passages} == {SEED.name}
-    # The live version and the one before it are kept (questions in flight finish on it); older ones are dropped.
+    # Removed per doc_id: its rows are dead in the generation that removed it (searched by no one), and deleted by
+    # the next update, when no reader is left on the generation before; the seed's rows are untouched throughout.
     client = connect(engine.settings)
-    versions = {n for n in client.list_collections() if n.startswith(collection_name(engine.settings) + "__v")
-                and not n.endswith(("__sentences", "__record"))}
-    assert versions == {added.chunks, engine.index.store.version.chunks}
+    store = engine.index.store
+    assert store.version == first.version and store.generation == first.generation + 2
+    assert store.dead == {"vault.txt": store.generation}
+    engine.add_document("other.txt", b"A note.\n\nThe hearing was moved to a later date.\n")
+    assert engine.index.store.dead == {}
+    assert not client.query(first.version.chunks, filter='doc_id == "vault.txt"', output_fields=["id"], limit=10)
+    assert not client.query(first.version.sentences, filter='doc_id == "vault.txt"', output_fields=["id"], limit=10)
+    seed_rows = client.query(first.version.chunks, filter=f'doc_id == "{SEED.name}"', output_fields=["generation"],
+                             limit=1000)
+    assert seed_rows and {r["generation"] for r in seed_rows} == {first.generation}
+
+
+def test_a_full_rebuild_writes_a_new_version_and_switches_the_alias(seed_corpus, tmp_path):
+    from qa.index import build_index
+    from qa.store_milvus import collection_name, connect
+
+    engine = milvus_engine(seed_corpus, tmp_path)
+    versions = [engine.index.store.version]
+    for _ in range(3):  # python -m qa index --force
+        build_index(engine.settings, engine.embedder, previous=None)
+        versions.append(engine.refresh().store.version)
+    assert len(set(versions)) == 4
+    client = connect(engine.settings)
+    assert client.describe_alias(collection_name(engine.settings))["collection_name"] == versions[-1].chunks
+    # The live version and the one before it are kept (questions in flight finish on it); older ones are dropped.
+    live = {n for n in client.list_collections() if n.startswith(collection_name(engine.settings) + "__v")}
+    assert live == {name for v in versions[-2:] for name in v.collections}
+    assert not engine.ask("Why were the charges against Baldwin dismissed?").abstained
 
 
 def test_a_rebuild_under_concurrent_questions_shows_no_mixed_record(tmp_path):
-    """The index job rebuilds the record over and over, alternating between two versions of one memo whose
-    sentences sit at different positions; app threads keep asking. Every answer must come whole from one version:
-    the code it gives, the passages it read and the quotes it cites all agree."""
+    """The index job changes the record over and over, alternating between two versions of one memo whose
+    sentences sit at different positions, by per-document updates and by full rebuilds; app threads keep asking.
+    Every answer must come whole from one record: the code it gives, the passages it read and the quotes it cites
+    all agree."""
+    from qa.index import build_index
+
     corpus_a, corpus_b = tmp_path / "a", tmp_path / "b"
     for corpus, code, padding in ((corpus_a, "1111", 0), (corpus_b, "2222", 6)):
         corpus.mkdir()
@@ -203,19 +234,23 @@ def test_a_rebuild_under_concurrent_questions_shows_no_mixed_record(tmp_path):
     threads = [threading.Thread(target=ask) for _ in range(3)]
     for t in threads:
         t.start()
-    seen_versions = set()
+    seen = set()
     try:
-        for i in range(6):
+        for i in range(8):
             writer.settings = writer.settings.replace(corpus_dir=corpus_b if i % 2 == 0 else corpus_a)
-            writer.refresh()
-            seen_versions.add(writer.index.store.version.chunks)
+            if i % 4 < 2:
+                writer.refresh()  # memo.txt changed: its rows replaced in the live version, per doc_id
+            else:
+                build_index(writer.settings, writer.embedder, previous=None)  # a full rebuild: a new version
+                writer.refresh()
+            seen.add((writer.index.store.version.chunks, writer.index.store.generation))
             time.sleep(1.2)
     finally:
         stop.set()
         for t in threads:
             t.join()
     assert not errors, errors[:3]
-    assert len(seen_versions) == 6 and len(answers) >= 12
+    assert len(seen) == 8 and len({v for v, _ in seen}) == 5 and len(answers) >= 12
     codes_seen = set()
     for answer in answers:
         said = {c for c in ("1111", "2222") if c in answer.text}
