@@ -204,8 +204,7 @@ def _create_collections(client, version: Version, dim: int, n_chunks: int, n_sen
     # bm25s's k1 and b (qa.index.build_bm25), so that BM25 ranks chunks as the FAISS store's BM25 does.
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                      params={"bm25_k1": 1.5, "bm25_b": 0.75})
-    client.create_collection(version.chunks, schema=_chunk_schema(client, dim), index_params=params,
-                             consistency_level="Strong")
+    _create(client, version.chunks, _chunk_schema(client, dim), params)
 
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)  # stored sentence id
@@ -214,7 +213,7 @@ def _create_collections(client, version: Version, dim: int, n_chunks: int, n_sen
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     params = client.prepare_index_params()
     _dense_index(params, n_sentences)
-    client.create_collection(version.sentences, schema=schema, index_params=params, consistency_level="Strong")
+    _create(client, version.sentences, schema, params)
 
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
@@ -226,7 +225,16 @@ def _create_collections(client, version: Version, dim: int, n_chunks: int, n_sen
     schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field in every collection
     params = client.prepare_index_params()
     params.add_index("unused", index_type="FLAT", metric_type="L2")
-    client.create_collection(version.record, schema=schema, index_params=params, consistency_level="Strong")
+    _create(client, version.record, schema, params)
+
+
+def _create(client, name: str, schema, params) -> None:
+    """A collection with its indexes, loaded. The index is created without waiting on it (`sync=False`): the wait
+    asks the server for a timestamp, which Milvus Lite's server does not implement (it logs an error each time);
+    loading waits for the index anyway. Strong consistency: a search right after a write sees it."""
+    client.create_collection(name, schema=schema, consistency_level="Strong")
+    client.create_index(name, params, sync=False)
+    client.load_collection(name)
 
 
 def _insert(client, collection: str, rows) -> None:
