@@ -520,4 +520,10 @@ def serve_index(settings: Settings, embedder) -> CorpusIndex:
     from . import store_milvus
 
     index = store_milvus.load_version(settings)
-    return index if index is not None else _open_milvus(settings, embedder, False, None)
+    if index is not None:
+        return index
+    if not list_corpus_files(Path(settings.corpus_dir)):
+        raise EmptyCorpusError(f"Nothing is published in Milvus under '{store_milvus.collection_name(settings)}' at "
+                               f"{store_milvus.milvus_uri(settings)}: run the index job (python -m qa index) with the "
+                               "same QA_MILVUS_URI and QA_MILVUS_COLLECTION.")
+    return _open_milvus(settings, embedder, False, None)

@@ -259,3 +259,12 @@ def test_a_rebuild_under_concurrent_questions_shows_no_mixed_record(tmp_path):
         assert len(said) == 1 and said == read == quoted, (answer.text, said, read, quoted)
         codes_seen |= said
     assert codes_seen == {"1111", "2222"}  # the app did follow the rebuilds
+
+
+def test_a_replica_with_nothing_published_says_to_run_the_index_job(tmp_path):
+    from qa import EmptyCorpusError
+
+    replica = Engine(corpus_dir=tmp_path / "no-corpus", index_dir=tmp_path / "no-index", store="milvus",
+                     milvus_uri=str(tmp_path / "empty.db"), milvus_collection="never_indexed")
+    with pytest.raises(EmptyCorpusError, match="Nothing is published in Milvus under 'never_indexed'.*python -m qa index"):
+        replica.ask("Why were the charges against Baldwin dismissed?")
