@@ -170,6 +170,7 @@ def run_milvus_scale(sizes=(100_000, 1_000_000), uri: str | None = None, out_dir
             progress(f"{run.__name__} n={n:,} ...")
             row = run(vectors, texts, queries, query_terms, truth) if run is faiss_store else \
                 run(vectors, texts, queries, query_terms, truth, uri, progress)
+            row["queries"] = len(queries)
             if run is milvus_store:  # how much of the FAISS store's fused top 10 Milvus's hybrid request returns
                 reference = result["rows"][-1]["hybrid_top10"]
                 row["hybrid_agreement@10"] = float(np.mean([len(set(a) & set(b)) / max(1, len(b))
@@ -195,9 +196,10 @@ def milvus_markdown(result: dict) -> str:
         "index; query: the product's retrieval of one question (dense + BM25 + RRF, top 10); recall@10 of the dense "
         "route against exact search; hybrid agreement@10: the share of the FAISS store's fused top 10 that Milvus "
         "returns.",
-        md_table(["n", "store", "index", "ingest s", "rows/s", "query p50 ms", "query p95 ms", "recall@10",
-                  "hybrid agreement@10"],
+        md_table(["n", "store", "index", "ingest s", "rows/s", "questions", "query p50 ms", "query p95 ms",
+                  "recall@10", "hybrid agreement@10"],
                  [[f"{r['n']:,}", r["store"] + (f" ({r['milvus']})" if r.get("milvus") else ""), r["index"],
-                   fmt(r["ingest_seconds"], 1), fmt(r["rows_per_second"], 0), fmt(r["query_ms_p50"], 2),
+                   fmt(r["ingest_seconds"], 1), fmt(r["rows_per_second"], 0), r.get("queries", result["queries"]),
+                   fmt(r["query_ms_p50"], 2),
                    fmt(r["query_ms_p95"], 2), r["recall@10"], r.get("hybrid_agreement@10", "")]
                   for r in result["rows"]])])
