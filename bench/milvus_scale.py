@@ -19,6 +19,7 @@ development, so its figures are a floor, not what Milvus Standalone or Distribut
 from __future__ import annotations
 
 import gc
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -113,7 +114,7 @@ def faiss_store(vectors, texts, queries, query_terms, truth) -> dict:
 def milvus_store(vectors, texts, queries, query_terms, truth, uri: str | None, progress=print) -> dict:
     from qa.settings import Settings
     from qa.store_milvus import (BATCH_ROWS, MilvusChunks, Version, _create_collections, _drop, bm25_text,
-                                 connect, milvus_uri)
+                                 connect, forget_client, milvus_uri)
     from qa.text import term_lists
 
     n, dim = vectors.shape
@@ -149,6 +150,9 @@ def milvus_store(vectors, texts, queries, query_terms, truth, uri: str | None, p
     found = [[h["id"] for h in client.search(version.chunks, data=[q.tolist()], anns_field="vector",
                                              search_params=params, limit=10)[0]] for q in queries]
     _drop(client, version)
+    if uri is None:  # the Lite file of this run
+        forget_client(settings)
+        shutil.rmtree(tmp, ignore_errors=True)
     return {"store": "milvus", "n": n, "index": "HNSW" if n >= HNSW_MIN_VECTORS else "FLAT",
             "ingest_seconds": ingest, "rows_per_second": n / ingest, "query_ms_p50": percentile(times, 50),
             "query_ms_p95": percentile(times, 95), "recall@10": _recall(found, truth), "hybrid_top10": hybrid,
