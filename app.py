@@ -771,7 +771,10 @@ def prepare_engine(corpus_dir=None, index_dir=None) -> Engine:
     """An engine with its index built or loaded and its models warm, so the first question is fast."""
     engine = Engine(corpus_dir=corpus_dir, index_dir=index_dir)
     try:
-        engine.refresh(progress=True)
+        if engine.settings.store == "milvus":
+            engine.index  # noqa: B018  the version the index job published; an app process never writes it
+        else:
+            engine.refresh(progress=True)
         engine.ask("What does the record say?")  # loads the embedder and the reader
     except qa.EmptyCorpusError as exc:
         log.warning("%s Add documents in the Record tab.", exc)

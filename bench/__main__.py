@@ -3,6 +3,7 @@
     python -m bench squad   [--limit N] [--articles N] [--article TITLE] [--details] [--out DIR]
     python -m bench v2      [--limit N] [--articles N] [--out DIR]
     python -m bench fairytale [--limit N] [--articles N] [--out DIR]
+    python -m bench scale --store milvus [--sizes 100000,1000000] [--milvus-uri URI]
     python -m bench scale   [--parts abc] [--questions N] [--skip-hnsw-1m] [--sizes 10000,100000,1000000] [--out DIR]
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
     python -m bench court   [--chars 1000000] [--questions N] [--threads N] [--out DIR]
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the big record's corpus and index live between runs (default "
                             "$BENCH_CACHE or ~/.cache/case-qa-bench); --no-cache rebuilds in a temp dir")
     scale.add_argument("--no-cache", action="store_true")
+    scale.add_argument("--store", choices=("faiss", "milvus"), default="faiss",
+                       help="milvus: the index store itself, FAISS next to Milvus (bench/milvus_scale.py)")
+    scale.add_argument("--milvus-uri", default=None, help="a Milvus server for --store milvus (default: a Lite file)")
 
     latency = sub.add_parser("latency", help="cold start, index open, per-stage latency of first and repeated asks")
     latency.add_argument("--out", type=Path, default=RESULTS)
@@ -115,6 +119,16 @@ def main(argv=None) -> int:
         result = run_fairytale(limit=args.limit, articles=args.articles, out_dir=args.out,
                                name=args.name or "fairytale", progress=progress)
         summary = result["overall"]
+    elif args.bench == "scale" and args.store == "milvus":
+        from .milvus_scale import run_milvus_scale
+
+        sizes = [int(x) for x in args.sizes.split(",") if x] if args.sizes != "10000,100000,1000000" \
+            else [100_000, 1_000_000]
+        if args.name == "scale":
+            args.name = "scale_milvus"
+        result = run_milvus_scale(sizes, uri=args.milvus_uri, out_dir=args.out, name=args.name, progress=progress)
+        summary = {f"{r['store']}_{r['n']}_{k}": r[k] for r in result["rows"]
+                   for k in ("rows_per_second", "query_ms_p50", "query_ms_p95", "recall@10")}
     elif args.bench == "scale":
         from .scale_bench import run_scale
 

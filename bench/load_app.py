@@ -5,6 +5,7 @@ latency each client saw (p50 / p95 / max), after a one-client baseline.
     .venv/bin/python -m bench.load_app                    # starts app.py on a copy of corpus/, 20 clients x 5
     .venv/bin/python -m bench.load_app --clients 20 --per-client 10 --time-limit 300 --json load.json
     .venv/bin/python -m bench.load_app --url http://127.0.0.1:7860/ [--auth user:pass]   # a running app
+    .venv/bin/python -m bench.load_app --milvus --apps 2 --clients 50 --per-client 2   # apps sharing one Milvus
 
 Not a test: the numbers depend on the machine (the README's figures were taken on 2 CPU cores).
 """
@@ -78,23 +79,30 @@ def stop_server(proc: subprocess.Popen | None, workdir: Path | None) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def start_server(workdir: Path, startup_timeout: float) -> tuple[subprocess.Popen, str]:
+def copy_corpus(workdir: Path) -> Path:
     corpus = workdir / "corpus"
     corpus.mkdir()
     for path in (ROOT / "corpus").iterdir():
         if path.is_file() and not path.name.startswith("."):
             shutil.copy(path, corpus / path.name)
+    return corpus
+
+
+def start_server(workdir: Path, startup_timeout: float, env: dict | None = None, name: str = "app",
+                 corpus: Path | None = None) -> tuple[subprocess.Popen, str]:
+    corpus = corpus or copy_corpus(workdir)
     port = free_port()
-    log = open(workdir / "app.log", "w")
+    log = open(workdir / f"{name}.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus-dir", str(corpus),
-                             "--index-dir", str(workdir / "index")], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                             "--index-dir", str(workdir / f"{name}-index")], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + startup_timeout
     import httpx
 
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}; see {workdir / 'app.log'}")
+            raise SystemExit(f"app.py exited with {proc.returncode}; see {workdir / (name + '.log')}")
         try:
             if httpx.get(url + "config", timeout=2).status_code == 200:
                 return proc, url
@@ -102,16 +110,44 @@ def start_server(workdir: Path, startup_timeout: float) -> tuple[subprocess.Pope
             pass
         time.sleep(0.5)
     proc.terminate()
-    raise SystemExit(f"app.py did not start within {startup_timeout:.0f}s; see {workdir / 'app.log'}")
+    raise SystemExit(f"app.py did not start within {startup_timeout:.0f}s; see {workdir / (name + '.log')}")
 
 
-def run_load(url: str, clients: int, per_client: int, time_limit: float, auth=None, baseline: int = 10) -> dict:
+def start_milvus_record(workdir: Path, startup_timeout: float) -> tuple[list[subprocess.Popen], dict]:
+    """Milvus Lite's server on a loopback port, and the record indexed into it by `python -m qa index` (the batch
+    job): the environment an app process needs to serve it, with no corpus and no index folder of its own."""
+    port = free_port()
+    log = open(workdir / "milvus.log", "w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "milvus-lite"), "server", "--data-dir",
+                               str(workdir / "milvus-data"), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    env = {"QA_STORE": "milvus", "QA_MILVUS_URI": f"http://127.0.0.1:{port}", "QA_MILVUS_COLLECTION": "load_record"}
+    deadline = time.monotonic() + startup_timeout
+    while True:
+        job = subprocess.run([sys.executable, "-m", "qa", "index", "--corpus-dir", str(copy_corpus(workdir)),
+                              "--index-dir", str(workdir / "job-index")], cwd=ROOT, env={**os.environ, **env},
+                             capture_output=True, text=True)
+        if job.returncode == 0:
+            print(job.stdout.strip(), flush=True)
+            return [server], env
+        shutil.rmtree(workdir / "corpus", ignore_errors=True)
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            raise SystemExit(f"the index job failed: {job.stderr[-500:]}")
+        time.sleep(1)
+
+
+
+def run_load(url: str | list[str], clients: int, per_client: int, time_limit: float, auth=None,
+             baseline: int = 10) -> dict:
+    """`url`: one app, or several serving the same record; client i asks the app i mod len(url)."""
     from gradio_client import Client
 
     questions = golden_questions()
+    urls = [url] if isinstance(url, str) else list(url)
 
-    def connect():
-        return Client(url, auth=auth, verbose=False)
+    def connect(i: int = 0):
+        return Client(urls[i % len(urls)], auth=auth, verbose=False)
 
     # One client alone first: the latency without contention.
     solo = connect()
@@ -128,13 +164,13 @@ def run_load(url: str, clients: int, per_client: int, time_limit: float, auth=No
 
     def worker(i: int):
         try:
-            client = connect()
+            client = connect(i)
         except Exception as exc:  # counted as that client's questions failing
             client, error = None, f"connect: {exc}"
         ready.wait()
         for j in range(per_client):
             q = questions[(i * per_client + j) % len(questions)]
-            row = {"client": i, "question": q}
+            row = {"client": i, "app": i % len(urls), "question": q}
             if client is None:
                 row.update(ok=False, error=error)
             elif time.monotonic() > deadline[0]:
@@ -165,7 +201,8 @@ def run_load(url: str, clients: int, per_client: int, time_limit: float, auth=No
     ok = [r for r in results if r.get("ok")]
     latencies = [r["ms"] for r in ok]
     return {
-        "url_kind": "loopback", "clients": clients, "per_client": per_client, "requested": clients * per_client,
+        "url_kind": "loopback", "apps": len(urls),
+        "answered_per_app": [sum(1 for r in ok if r["app"] == a) for a in range(len(urls))], "clients": clients, "per_client": per_client, "requested": clients * per_client,
         "answered": len(ok), "failed": len(results) - len(ok) + (clients * per_client - len(results)),
         "abstained": sum(r.get("abstained", False) for r in ok), "cited": sum(r.get("cited", False) for r in ok),
         "wall_s": round(wall, 2), "throughput_qps": round(len(ok) / wall, 2) if wall else None,
@@ -189,23 +226,38 @@ def main(argv=None) -> int:
     p.add_argument("--baseline", type=int, default=10, help="questions asked by one client first (default 10)")
     p.add_argument("--startup-timeout", type=float, default=240)
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    p.add_argument("--milvus", action="store_true",
+                   help="QA_STORE=milvus: a Milvus Lite server, the index job, then --apps app processes serving it")
+    p.add_argument("--apps", type=int, default=1, help="app processes (with --milvus they share one record)")
     args = p.parse_args(argv)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
 
-    proc, workdir = None, None
+    procs, workdir = [], None
     try:
         if args.url:
             url = args.url
         else:
             workdir = Path(tempfile.mkdtemp(prefix="qa-load-"))
-            print("starting app.py on a copy of corpus/ …", flush=True)
             t = time.perf_counter()
-            proc, url = start_server(workdir, args.startup_timeout)
-            print(f"app ready in {time.perf_counter() - t:.1f}s", flush=True)
+            env, corpus = None, None
+            if args.milvus:
+                print("starting a Milvus Lite server and indexing corpus/ into it …", flush=True)
+                procs, env = start_milvus_record(workdir, args.startup_timeout)
+                corpus = workdir / "no-corpus"  # app replicas have no documents and no index of their own
+            print(f"starting {args.apps} app.py process(es) …", flush=True)
+            url = []
+            for a in range(args.apps):
+                proc, u = start_server(workdir, args.startup_timeout, env, f"app{a}", corpus)
+                procs.append(proc)
+                url.append(u)
+            print(f"apps ready in {time.perf_counter() - t:.1f}s", flush=True)
         print(f"{args.clients} clients x {args.per_client} questions …", flush=True)
         result = run_load(url, args.clients, args.per_client, args.time_limit, auth, args.baseline)
+        result["store"] = "milvus (Milvus Lite server on loopback)" if args.milvus else "faiss"
     finally:
-        stop_server(proc, workdir)
+        for proc in reversed(procs):
+            stop_server(proc, None)
+        stop_server(None, workdir)
 
     lat, base = result["latency_ms"], result["baseline_one_client_ms"]
     print(f"answered {result['answered']}/{result['requested']} ({result['failed']} failed; "

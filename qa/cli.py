@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 index = engine.refresh(progress=True)
             m = index.manifest
             print(f"{m['counts']['documents']} documents, {m['counts']['chunks']} chunks, "
-                  f"{m['counts']['sentences']} sentences in {index.path}")
+                  f"{m['counts']['sentences']} sentences in {index.location}")
             for problem in m.get("problems", []):
                 print(f"skipped: {problem}", file=sys.stderr)
         elif args.command == "docs":

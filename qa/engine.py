@@ -15,9 +15,9 @@ from .conversation import resolve_followup
 from .documents import SUPPORTED_SUFFIXES, parse_document
 from .embedding import get_embedder
 from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeError, EmptyQuestionError,
-                     LastDocumentError, QAError, QuestionTooLongError, UnknownDocumentError,
-                     UnsupportedDocumentError)
-from .index import CorpusIndex, corpus_signature, open_index
+                     LastDocumentError, QAError, QuestionTooLongError, StoreUnavailableError,
+                     UnknownDocumentError, UnsupportedDocumentError)
+from .index import CorpusIndex, corpus_signature, open_index, serve_index
 from .questions import analyse_question
 from .readers import Query, answer_events
 from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
@@ -57,10 +57,20 @@ class Engine:
     @property
     def index(self) -> CorpusIndex:
         if self._index is None:
-            self.refresh()
+            if self.settings.store == "milvus":
+                self._serve_live_version()
+            else:
+                self.refresh()
         else:
             self._refresh_if_corpus_changed()
         return self._index
+
+    def _serve_live_version(self) -> CorpusIndex:
+        """QA_STORE=milvus: serve the version the index job published (qa.index.serve_index)."""
+        with self._lock:
+            self._index = serve_index(self.settings, self.embedder)
+            self._checked_at = time.monotonic()
+            return self._index
 
     def refresh(self, progress: bool = False, parsed: dict[str, Document] | None = None) -> CorpusIndex:
         """Load the index, updating it from the corpus if documents or settings changed (`parsed`: documents just
@@ -73,10 +83,17 @@ class Engine:
 
     def _refresh_if_corpus_changed(self) -> None:
         # Users drop files into corpus/ while the app runs; a stat per file, at most once a second, notices.
+        # With Milvus, the index job publishes new versions: one look at the alias, at most once a second.
         if time.monotonic() - self._checked_at < 1.0:
             return
         self._checked_at = time.monotonic()
-        if corpus_signature(self.settings.corpus_dir) != self._signature:
+        if self.settings.store == "milvus":
+            from .store_milvus import live_state
+
+            store = self._index.store
+            if live_state(self.settings) != (store.version.chunks, store.generation):
+                self._serve_live_version()
+        elif corpus_signature(self.settings.corpus_dir) != self._signature:
             self.refresh()
 
     # ------------------------------------------------------------------------------------------ asking
@@ -110,8 +127,17 @@ class Engine:
 
         t = time.perf_counter()
         depth = settings.top_k * CANDIDATES_PER_PASSAGE if settings.reranker_model else settings.top_k
-        passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
-                            settings.rrf_k)
+        try:
+            passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
+                                settings.rrf_k)
+        except StoreUnavailableError:
+            # The version this question started on was dropped by a newer build (Milvus keeps the live version and
+            # the one before it): the question is asked again, whole, on the live version.
+            if index.store is None or self._serve_live_version().store.version == index.store.version:
+                raise
+            index = self._index
+            passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
+                                settings.rrf_k)
         timings["retrieve"] = _ms(t)
         if settings.reranker_model:
             t = time.perf_counter()

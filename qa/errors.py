@@ -65,3 +65,12 @@ class DocumentNameError(QAError):
 
 class LastDocumentError(QAError):
     """Removing this document would leave the record with nothing to answer from."""
+
+
+class StoreUnavailableError(QAError):
+    """The index store (Milvus, QA_STORE=milvus) cannot be reached or failed a request: the message names the
+    server (QA_MILVUS_URI), never the token."""
+
+
+class StoreAuthError(StoreUnavailableError):
+    """Milvus refused the credentials: QA_MILVUS_TOKEN is wrong, expired, or lacks the privilege."""

@@ -53,6 +53,14 @@ class CorpusIndex:
     sentence_bm25: object
     sentence_chunk: np.ndarray = field(default=None)  # first chunk that holds each sentence
     path: Path | None = None
+    # With QA_STORE=milvus: the chunks stay in Milvus (qa.store_milvus.MilvusChunks) and retrieval asks it; the
+    # FAISS index and chunk BM25 are None, and `chunks` is empty in an app process that loaded the record.
+    store: object = None
+
+    @property
+    def location(self) -> str:
+        """Where the index is kept, for messages: its folder, or the Milvus server and collection."""
+        return self.store.describe() if self.store is not None else str(self.path)
 
     def __post_init__(self):
         if self.sentence_chunk is None:
@@ -111,6 +119,8 @@ def build_index(settings: Settings, embedder, previous: CorpusIndex | None = Non
     read by the caller, by doc_id, used while the file still has the bytes they were read from (an upload is
     checked by reading it, and a scan's OCR, minutes long, should not run twice)."""
     corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
+    if settings.store == "milvus":  # one index job writes (README, "Past one machine"); Milvus holds the record
+        return _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir, parsed)
     index_dir.mkdir(parents=True, exist_ok=True)
     from filelock import FileLock
 
@@ -199,11 +209,12 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
     stages["embed_chunks_seconds"] = time.perf_counter() - t
     embed_seconds = time.perf_counter() - embed_started
 
+    milvus = settings.store == "milvus"  # Milvus indexes the chunks itself: no FAISS index, no chunk BM25 here
     t = time.perf_counter()
-    faiss_index = make_faiss_index(chunk_vectors)
+    faiss_index = None if milvus else make_faiss_index(chunk_vectors)
     stages["faiss_seconds"] = time.perf_counter() - t
     t = time.perf_counter()
-    chunk_bm25 = build_bm25([c.text for c in chunks])
+    chunk_bm25 = None if milvus else build_bm25([c.text for c in chunks])
     sentence_bm25 = build_bm25([s.text for s in sentences])
     stages["bm25_seconds"] = time.perf_counter() - t
     manifest = {
@@ -213,7 +224,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         "tokenizer": TOKENIZER_VERSION,
         "model": embedder.model_name,
         "dimension": dim,
-        "faiss_type": type(faiss_index).__name__,
+        "faiss_type": "milvus" if milvus else type(faiss_index).__name__,
         "counts": {"documents": len(documents), "sentences": len(sentences), "chunks": len(chunks)},
         "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chars": len(d.text),
                                  "sentences": len(d.sentences), "range": doc_ranges[d.doc_id],
@@ -228,7 +239,13 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
                         sentence_vectors, faiss_index, chunk_bm25, sentence_bm25)
     manifest["build"].update({k: round(v, 3) for k, v in stages.items()})
     manifest["build"]["seconds"] = round(time.perf_counter() - started, 3)  # writing the files comes after
-    index.path = _publish(index, index_dir)
+    if milvus:
+        from . import store_milvus
+
+        store_milvus.publish(index, settings, previous=previous)
+        index = store_milvus.load_version(settings)  # served as app processes serve it: from Milvus
+    else:
+        index.path = _publish(index, index_dir)
     log.info("indexed %d documents, %d chunks in %.2fs", len(documents), len(chunks), manifest["build"]["seconds"])
     return index
 
@@ -348,6 +365,15 @@ def _sentence_from_record(doc_id: str, text: str, i: int, rec: list) -> Sentence
                     page_end, tuple((c, o) for c, o in anchors))
 
 
+def _document_from_record(rec: dict) -> Document:
+    """A Document from its `_document_record` (documents.json, or the Milvus store's record collection)."""
+    text, doc_id = rec["text"], rec["doc_id"]
+    return Document(doc_id, rec["title"], text, rec["sha256"],
+                    [_sentence_from_record(doc_id, text, i, r) for i, r in enumerate(rec["sentences"])],
+                    [tuple(p) for p in rec["paragraphs"]], [tuple(p) for p in rec["pages"]] if rec["pages"] else None,
+                    list(rec["sections"]))
+
+
 def _write_json(path: Path, obj) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, ensure_ascii=False)
@@ -429,13 +455,8 @@ def _load_version(version: Path) -> CorpusIndex:
     documents = {}
     sentences: list[Sentence] = []
     for rec in json.loads((version / "documents.json").read_text(encoding="utf-8")):
-        text, doc_id = rec["text"], rec["doc_id"]
-        doc_sentences = [_sentence_from_record(doc_id, text, i, r) for i, r in enumerate(rec["sentences"])]
-        documents[doc_id] = Document(doc_id, rec["title"], text, rec["sha256"], doc_sentences,
-                                     [tuple(p) for p in rec["paragraphs"]],
-                                     [tuple(p) for p in rec["pages"]] if rec["pages"] else None,
-                                     list(rec["sections"]))
-        sentences.extend(doc_sentences)
+        documents[rec["doc_id"]] = doc = _document_from_record(rec)
+        sentences.extend(doc.sentences)
     chunks = [Chunk(i, d, s, e, tuple(ids), chunk_text(sentences[k] for k in ids))
               for i, (d, s, e, ids) in enumerate(json.loads((version / "chunks.json").read_text(encoding="utf-8")))]
     chunk_vectors = np.load(version / "chunk_vectors.npy")
@@ -453,6 +474,8 @@ def open_index(settings: Settings, embedder, progress: bool = False,
                parsed: dict[str, Document] | None = None) -> CorpusIndex:
     """The index for settings.corpus_dir: loaded, refreshed if stale, rebuilt if missing or corrupt. `parsed`: see
     `build_index`."""
+    if settings.store == "milvus":
+        return _open_milvus(settings, embedder, progress, parsed)
     try:
         index = load_index(settings.index_dir)
     except IndexFormatError as exc:
@@ -472,3 +495,35 @@ def open_index(settings: Settings, embedder, progress: bool = False,
         raise
     except OSError as exc:
         raise IndexCorruptError(f"Could not write the index to {settings.index_dir}: {exc}") from exc
+
+
+def _open_milvus(settings: Settings, embedder, progress: bool, parsed) -> CorpusIndex:
+    """The index job's view of a Milvus-stored record (`python -m qa index`, adding or removing a document): the
+    live version, published anew when the corpus or the settings changed. App processes only read it
+    (`serve_index`)."""
+    from . import store_milvus
+
+    index = store_milvus.load_version(settings)
+    if index is not None and index.manifest.get("store", {}).get("format") == store_milvus.STORE_FORMAT:
+        reason = is_stale(index, settings, Path(settings.corpus_dir))
+        if reason is None:
+            return index
+        log.info("the record in Milvus is stale: %s; publishing a new version", reason)
+    return build_index(settings, embedder, previous=index, progress=progress, parsed=parsed)
+
+
+def serve_index(settings: Settings, embedder) -> CorpusIndex:
+    """What an app process serves. FAISS: `open_index`. Milvus: the live version as the index job published it,
+    whatever the local corpus folder holds; only when nothing was ever published is the record built here."""
+    if settings.store != "milvus":
+        return open_index(settings, embedder)
+    from . import store_milvus
+
+    index = store_milvus.load_version(settings)
+    if index is not None:
+        return index
+    if not list_corpus_files(Path(settings.corpus_dir)):
+        raise EmptyCorpusError(f"Nothing is published in Milvus under '{store_milvus.collection_name(settings)}' at "
+                               f"{store_milvus.milvus_uri(settings)}: run the index job (python -m qa index) with the "
+                               "same QA_MILVUS_URI and QA_MILVUS_COLLECTION.")
+    return _open_milvus(settings, embedder, False, None)

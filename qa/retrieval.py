@@ -1,4 +1,5 @@
-"""Retrieve: dense (FAISS) and lexical (BM25) rankings of chunks, fused by reciprocal rank fusion."""
+"""Retrieve: dense (FAISS) and lexical (BM25) rankings of chunks, fused by reciprocal rank fusion. With
+QA_STORE=milvus the index's store does the same in Milvus (qa.store_milvus)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def top_indices(scores: np.ndarray, depth: int) -> list[int]:
 
 def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str], top_k: int = 5,
              depth: int = 30, rrf_k: int = 60) -> list[Passage]:
+    if index.store is not None:  # QA_STORE=milvus: the same fusion, in one hybrid request to Milvus
+        return index.store.retrieve(query_vector, query_terms, top_k, depth, rrf_k)
     dense_ids, dense = dense_ranking(index, query_vector, depth)
     lexical = bm25_scores(index.chunk_bm25, query_terms)
     lexical_ids = top_indices(lexical, depth)

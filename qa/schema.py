@@ -70,7 +70,7 @@ class Passage:
     score: float  # reciprocal-rank-fusion score
     rank: int
     dense_score: float
-    bm25_score: float
+    bm25_score: float | None  # None with QA_STORE=milvus: its hybrid request returns the fused score only
     rerank_score: float | None = None  # the cross-encoder's score, when a reranker ordered the passages
 
 

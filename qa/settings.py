@@ -13,8 +13,10 @@ BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
 READERS = ("sentence", "extractive", "generative")
 PRECISIONS = ("fp32", "bf16", "int8")
 EMBEDDING_PRECISIONS = ("fp32", "bf16")
+STORES = ("faiss", "milvus")
 # Optional text settings: an empty environment variable means "not set".
-_OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key"}
+_OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key", "milvus_uri",
+                  "milvus_token", "milvus_collection"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class Settings:
     llm_api_key: str | None = dataclasses.field(default=None, repr=False)  # never printed or logged
     llm_timeout: float = 60.0  # seconds without a byte from the LLM server, and for the whole answer
     llm_max_tokens: int = 300
+    # Where the index lives (README, "Past one machine"): FAISS and bm25s files under index_dir, or Milvus.
+    store: str = "faiss"
+    # A Milvus Lite file (a path ending in .db) or a server or cluster (http://host:19530).
+    milvus_uri: str | None = None
+    milvus_token: str | None = dataclasses.field(default=None, repr=False)  # never printed or logged
+    # The alias the record is served under; default: derived from corpus_dir (qa.store_milvus.collection_name).
+    milvus_collection: str | None = None
 
     def __post_init__(self):
         from .errors import QAError
@@ -67,6 +76,8 @@ class Settings:
         if self.embedding_precision not in EMBEDDING_PRECISIONS:
             raise QAError(f"Unknown embedding_precision '{self.embedding_precision}': one of "
                           f"{', '.join(EMBEDDING_PRECISIONS)}.")
+        if self.store not in STORES:
+            raise QAError(f"Unknown store '{self.store}': QA_STORE must be one of {', '.join(STORES)}.")
         if self.llm_max_tokens < 1:
             raise QAError(f"llm_max_tokens must be at least 1, not {self.llm_max_tokens}.")
 
@@ -102,7 +113,7 @@ def _coerce(settings: Settings, name: str, value):
         return Path(value).expanduser()
     if isinstance(current, bool):
         return value.lower() in {"1", "true", "yes", "on"}
-    if name in ("reader", "reader_precision", "embedding_precision"):
+    if name in ("reader", "reader_precision", "embedding_precision", "store"):
         return value.strip().lower()
     if name == "abstain_threshold":
         return float(value) if value.strip() else None
