@@ -25,7 +25,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     # A sentence-transformers model id or local path; the default is the copy shipped in site-packages.
     embedding_model: str = BUNDLED_EMBEDDER
-    # Arithmetic of the embedder: bf16 embeds 1.7x faster on these CPUs, cosine to fp32 >= 0.9999 (README). Part of
+    # Arithmetic of the embedder: bf16 embeds 1.8x faster on these CPUs, cosine to fp32 >= 0.9999 (README). Part of
     # the index's settings: vectors of one precision are never mixed with another's.
     embedding_precision: str = "bf16"
     chunk_words: int = 120
