@@ -18,7 +18,7 @@ from .questions import QuestionInfo
 from .reader_model import get_reader_model
 from .reading import read_sentences, select_answer_sentences, short_span
 from .schema import Answer, Delta, Passage
-from .settings import Settings
+from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
 
 
@@ -60,13 +60,17 @@ def sentence_answer(q: Query) -> Answer:
     marked; abstains when the best sentence's probability of answering is below the calibrated threshold."""
     t = time.perf_counter()
     model = get_reader_model(precision=q.settings.reader_precision)
-    reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates)
+    # The cosine weight and the off-topic floor were calibrated on the bundled MiniLM's cosines (card.json); another
+    # embedding model's are on another scale, so with one the reader's own score decides.
+    bundled = q.settings.embedding_model == BUNDLED_EMBEDDER
+    reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
+                             model.rank_cosine_weight if bundled else 0.0)
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold
     # Off-topic: no sentence of the record comes near the question (below what 99.5% of answerable training
     # questions reach) and the reader is unsure; the reader alone answered 9% of off-topic questions. A confident
     # reader wins: a short follow-up ("What is the family continuing?") is far from every sentence, yet answered.
-    off_topic = calibrated and reading.similarity < model.similarity_floor and reading.answerability < 0.5
+    off_topic = calibrated and bundled and reading.similarity < model.similarity_floor and reading.answerability < 0.5
     abstained = not reading.sentence_ids or off_topic or reading.answerability < threshold
     q.timings["read"] = (time.perf_counter() - t) * 1000.0
     if abstained:

@@ -53,9 +53,10 @@ class Reading:
 
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
-                   model, n_candidates: int) -> Reading:
+                   model, n_candidates: int, cosine_weight: float = 0.0) -> Reading:
     """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
-    the cross-encoder, in one batched forward pass."""
+    the cross-encoder, in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
+    cosine similarity to the sentence."""
     ids = candidate_sentences(passages, index)
     if not ids:
         return Reading([], [], 0.0)
@@ -67,9 +68,8 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     contexts = [sentence_context(index.documents[s.doc_id], s.index) for s in sentences]
     out = model.read(question, [s.text for s in sentences], contexts)
     probabilities = 1.0 / (1.0 + np.exp(-out.scores.astype(np.float64)))
-    # The order adds the bi-encoder's cosine to the reader's logit (weight calibrated with the reader, card.json):
-    # a paraphrase the reader is unsure of still ranks by meaning. Answerability stays the reader's own.
-    order = np.argsort(-(out.scores + model.rank_cosine_weight * dense[picked]), kind="stable")
+    # The bi-encoder's cosine joins the order, not the probabilities: answerability stays the reader's own.
+    order = np.argsort(-(out.scores + cosine_weight * dense[picked]), kind="stable")
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
     return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
                    len(ids), float(dense.max()))

@@ -144,8 +144,8 @@ def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, mon
     seen = []
     real = qa.readers.read_sentences
 
-    def spy(question, passages, index, query_vector, model, n):
-        reading = real(question, passages, index, query_vector, model, n)
+    def spy(question, passages, index, query_vector, *rest):
+        reading = real(question, passages, index, query_vector, *rest)
         seen.append((reading, index.sentence_vectors[reading.sentence_ids] @ query_vector))
         return reading
 
