@@ -440,8 +440,9 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
                "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
                "calibration_abstain_share": abstain_share,
                "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4)}
-    figures.update(similarity_floor(data))
-    figures.update(rank_cosine_weight(logits, answerable))
+    cosines = candidate_cosines(answerable)
+    figures.update(similarity_floor(data, cosines))
+    figures.update(rank_cosine_weight(logits, cosines, answerable))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
     card.update(figures)
@@ -453,16 +454,24 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
 RANK_COSINE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 
 
-def rank_cosine_weight(logits: list[np.ndarray], answerable: list[Group]) -> dict:
-    """The weight of the question's cosine similarity (bundled MiniLM) to a sentence, added to the reader's logit to
-    rank the candidates: the bi-encoder was trained on a billion paraphrase pairs, the reader on 0.6 of an epoch.
-    Chosen on the held-out calibration articles (the weight with the best top-1; 0 when none beats the reader
-    alone). Only the order changes: answerability stays the reader's probability."""
+def candidate_cosines(groups: list[Group]) -> list[np.ndarray]:
+    """The question's cosine similarity to each of its candidates, embedded as the product embeds (bundled MiniLM,
+    in the default `embedding_precision`)."""
     from qa.embedding import get_embedder
     from qa.settings import BUNDLED_EMBEDDER, Settings
 
     embedder = get_embedder(BUNDLED_EMBEDDER, Settings().embedding_precision)
-    cosines = [embedder.encode(g.sentences) @ embedder.encode([g.question])[0] for g in answerable]
+    questions = embedder.encode([g.question for g in groups], batch_size=128)
+    sentences = embedder.encode([s for g in groups for s in g.sentences], batch_size=128)
+    ends = np.cumsum([len(g.sentences) for g in groups])
+    return [sentences[e - len(g.sentences):e] @ q for g, q, e in zip(groups, questions, ends)]
+
+
+def rank_cosine_weight(logits: list[np.ndarray], cosines: list[np.ndarray], answerable: list[Group]) -> dict:
+    """The weight of the question's cosine similarity to a sentence, added to the reader's logit to rank the
+    candidates: the bi-encoder was trained on a billion paraphrase pairs, the reader on 0.6 of an epoch. Chosen on
+    the held-out calibration articles (the weight with the best top-1; 0 when none beats the reader alone). Only the
+    order changes: answerability stays the reader's probability."""
     top1 = {w: float(np.mean([int(np.argmax(l + w * c)) == g.target
                               for l, c, g in zip(logits, cosines, answerable)])) for w in RANK_COSINE_WEIGHTS}
     best = max(RANK_COSINE_WEIGHTS, key=lambda w: (round(top1[w], 4), -w))
@@ -470,28 +479,20 @@ def rank_cosine_weight(logits: list[np.ndarray], answerable: list[Group]) -> dic
             "calibration_top1_by_cosine_weight": {str(w): round(v, 4) for w, v in top1.items()}}
 
 
-def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dict:
-    """The off-topic floor: the question's best cosine similarity (bundled MiniLM) to its candidate sentences, at the
-    `share` quantile of answerable questions, the lower of two sets: the held-out SQuAD train articles, and
-    FairytaleQA train's paraphrased questions. Below it, a question is about something the record does not cover."""
-    from qa.embedding import get_embedder
-    from qa.settings import BUNDLED_EMBEDDER, Settings
+def similarity_floor(data: dict, squad_cosines: list[np.ndarray], share: float = 0.005, limit: int = 1000) -> dict:
+    """The off-topic floor: the question's best cosine similarity to its candidate sentences, at the `share`
+    quantile of answerable questions, the lower of two sets: the held-out SQuAD train articles (`squad_cosines`),
+    and FairytaleQA train's paraphrased questions. Below it, a question is about something the record does not
+    cover."""
 
-    embedder = get_embedder(BUNDLED_EMBEDDER, Settings().embedding_precision)  # as the product embeds
+    def best_similarity(cosines: list[np.ndarray]) -> np.ndarray:
+        return np.array([float(c.max()) for c in cosines])
 
-    def best_similarity(groups: list[Group]) -> np.ndarray:
-        questions = embedder.encode([g.question for g in groups], batch_size=128)
-        sentences = embedder.encode([s for g in groups for s in g.sentences], batch_size=128)
-        ends = np.cumsum([len(g.sentences) for g in groups])
-        return np.array([float((sentences[e - len(g.sentences):e] @ q).max())
-                         for g, q, e in zip(groups, questions, ends)])
-
-    squad = [g for g in data["calibration"] if g.target >= 0]
     tales = [g for g in data["train"] if g.source == "fairytale" and g.target >= 0]
     random.Random(SEED).shuffle(tales)
-    wrong = best_similarity([g for g in data["calibration"] if g.target < 0])
-    floors = {"squad": float(np.quantile(best_similarity(squad), share)),
-              "fairytale": float(np.quantile(best_similarity(tales[:limit]), share))}
+    wrong = best_similarity(candidate_cosines([g for g in data["calibration"] if g.target < 0]))
+    floors = {"squad": float(np.quantile(best_similarity(squad_cosines), share)),
+              "fairytale": float(np.quantile(best_similarity(candidate_cosines(tales[:limit])), share))}
     floor = min(floors.values())
     return {"similarity_floor": round(floor, 4), "similarity_floor_share": share,
             "similarity_floor_by_set": {k: round(v, 4) for k, v in floors.items()},
