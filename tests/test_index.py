@@ -44,6 +44,16 @@ def test_bf16_embeddings_stay_within_rounding_of_float32():
     assert (exact * reduced).sum(axis=1).min() > 0.999
 
 
+def test_vectors_survive_the_disk_stored_once_and_sentences_in_half_precision(seed_corpus, tmp_path):
+    built = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
+    loaded = load_index(tmp_path / "index")
+    assert "chunk_vectors.npy" not in loaded.manifest["files"]  # the FAISS index holds them
+    assert np.array_equal(loaded.chunk_vectors, built.chunk_vectors)
+    assert loaded.sentence_vectors.dtype == np.float32
+    assert np.abs(loaded.sentence_vectors - built.sentence_vectors).max() < 1e-3
+    assert np.load(loaded.path / "sentence_vectors.npy").dtype == np.float16
+
+
 def test_adding_a_document_embeds_only_that_document(seed_corpus, tmp_path):
     engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
     first = engine.refresh()
@@ -77,7 +87,7 @@ def test_a_corrupted_index_file_is_detected_and_rebuilt(seed_corpus, tmp_path, c
     index_dir = tmp_path / "index"
     engine = Engine(corpus_dir=seed_corpus, index_dir=index_dir)
     version = engine.refresh().path
-    vectors = version / "chunk_vectors.npy"
+    vectors = version / "sentence_vectors.npy"
     vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
     with caplog.at_level("WARNING"):
         rebuilt = open_index(engine.settings, engine.embedder)
@@ -144,7 +154,7 @@ def test_sections_and_docket_entries_survive_the_index(seed_corpus, tmp_path):
     loaded = load_index(tmp_path / "index")
     for doc_id in ("opinion.txt", "docket.txt"):
         assert loaded.documents[doc_id].sections == built.documents[doc_id].sections
-    assert loaded.manifest["format_version"] == 5
+    assert loaded.manifest["format_version"] >= 5  # sections came with format 5
     judgment = next(i for i, s in enumerate(loaded.sentences) if "#187" in s.text)
     _, (citation,), _ = cite([judgment], loaded, {}, {})
     assert citation.section == "Docket entry 187 (2005-09-13)"

@@ -41,7 +41,7 @@ def test_every_index_file_is_checksummed_and_a_damaged_one_is_rebuilt(seed_corpu
     settings, embedder = settings_for(seed_corpus, tmp_path / "index"), HashEmbedder()
     version = build_index(settings, embedder).path
     names = sorted(load_index(settings.index_dir).manifest["files"])
-    assert {"documents.json", "chunks.json", "chunk_vectors.npy", "chunks.faiss"} <= set(names)
+    assert {"documents.json", "chunks.json", "sentence_vectors.npy", "chunks.faiss"} <= set(names)
     assert any(n.startswith("chunk_bm25/") for n in names) and any(n.startswith("sentence_bm25/") for n in names)
     for name in names + ["manifest.json"]:
         target = version / name
