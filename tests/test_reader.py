@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, encode_pairs, get_reader_model
+from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, encode_pairs, get_reader_model,
+                             length_batches)
 from qa.retrieval import shortlist
 
 
@@ -44,6 +45,29 @@ def test_best_span_respects_order_length_and_mask():
     assert best_span(start, end, mask, chars_s, chars_e, max_tokens=30) == (30, 45)  # start 3, end 4
     assert best_span(start, end, mask, chars_s, chars_e, max_tokens=1) == (30, 35)  # one token
     assert best_span(start, end, np.zeros(5, bool), chars_s, chars_e, 30) is None
+
+
+def test_one_long_candidate_gets_a_batch_of_its_own():
+    # one 90-token row would pad seven 20-token rows to 90: two passes cost less than 8 x 90 tokens
+    batches = length_batches(np.array([20, 90, 22, 20, 21, 19, 20, 22]), overhead=100)
+    assert [sorted(b.tolist()) for b in batches] == [[0, 2, 3, 4, 5, 6, 7], [1]]
+    # rows of similar length stay in one pass, in every row once
+    (single,) = length_batches(np.array([30, 34, 31, 33]), overhead=100)
+    assert sorted(single.tolist()) == [0, 1, 2, 3]
+
+
+def test_split_batches_read_as_one_batch_does(model, monkeypatch):
+    """Scores and spans must not depend on which rows share a forward pass (padding is masked out)."""
+    monkeypatch.setattr(model, "batch_overhead_tokens", 0)  # free passes: the long sentence is read apart
+    question = "Who was the film's armorer?"
+    long = ("Hannah Gutierrez-Reed, the film's armorer, was convicted of involuntary manslaughter in March and "
+            "sentenced to 18 months in prison, the maximum allowed, after a trial in which prosecutors argued that "
+            "she had brought live ammunition onto the set and failed to check the weapons she handed out.")
+    sentences = ["Baldwin fired the gun.", long, "The film was finished.", "Hutchins died."]
+    split = model.read(question, sentences, [""] * 4)
+    alone = [model.read(question, [s], [""]) for s in sentences]
+    assert np.allclose(split.scores, [a.scores[0] for a in alone], atol=0.05)
+    assert split.spans == [a.spans[0] for a in alone]
 
 
 def test_shortlist_fuses_dense_and_lexical_ranks():
