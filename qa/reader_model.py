@@ -55,8 +55,9 @@ def _torch():
     return torch
 
 
-def build_network(encoder):
-    """The encoder plus the two heads. A function, so that importing qa does not import torch."""
+def build_network(encoder, span_weight: float = 0.5):
+    """The encoder plus the two heads. A function, so that importing qa does not import torch. `span_weight` is
+    the short-answer loss's share in training."""
     torch = _torch()
     nn = torch.nn
 
@@ -67,6 +68,7 @@ def build_network(encoder):
             hidden = encoder.config.hidden_size
             self.score = nn.Linear(hidden, 1)
             self.span = nn.Linear(hidden, 2)
+            self.span_weight = span_weight
 
         def forward(self, input_ids, attention_mask, token_type_ids, sentence_mask, **targets):
             states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
@@ -78,7 +80,7 @@ def build_network(encoder):
             end = span[..., 1].masked_fill(~sentence_mask, neg)
             out = {"scores": scores, "start": start, "end": end}
             if targets:
-                out["loss"] = reader_loss(scores, start, end, **targets)
+                out["loss"] = reader_loss(scores, start, end, **targets, span_weight=self.span_weight)
             return out
 
     return ReaderNetwork(encoder)

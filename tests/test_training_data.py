@@ -1,0 +1,36 @@
+"""The reader's training data: swapped-fact questions, the "this record, not this fact" negatives."""
+
+from __future__ import annotations
+
+import random
+
+from bench.train_reader import Group, swapped_fact_groups
+
+
+def group(question: str, sentences: list[str], target: int) -> Group:
+    return Group(question, sentences, [""] * len(sentences), target, None, "squad")
+
+
+def test_a_shared_year_or_name_is_swapped_for_another_candidates_and_nothing_answers():
+    sentences = ["In 1977, Hayek was critical of the Lib-Lab pact.",
+                 "In 1974, Friedman met the Chancellor in London.", "The pact ended."]
+    g = group("What agreement did Hayek criticise in 1977?", sentences, 0)
+    (swapped,) = swapped_fact_groups([g], 1, random.Random(0))
+    # the year goes first: the only year the gold sentence shares, for the other candidate's
+    assert swapped.question == "What agreement did Hayek criticise in 1974?"
+    assert swapped.target == -1 and swapped.span is None and swapped.sentences == sentences
+    assert swapped.source == "swapped-fact"
+
+
+def test_names_are_swapped_when_no_year_is_shared():
+    sentences = ["Karma Pakshi rejected the invitation of Kublai.", "Later, Drogön Phagpa accepted it."]
+    (swapped,) = swapped_fact_groups([group("Whose invitation did Karma Pakshi reject?", sentences, 0)], 1,
+                                     random.Random(0))
+    assert swapped.question == "Whose invitation did Drogön Phagpa reject?"
+
+
+def test_questions_without_a_shared_name_or_year_and_unanswerable_groups_are_left_out():
+    sentences = ["Early maturing girls have more unwanted pregnancies.", "In 1990, Smith surveyed them."]
+    plain = group("Do early or late maturing girls have more unwanted pregnancies?", sentences, 0)
+    unanswerable = group("When did Smith survey them in 1990?", sentences, -1)
+    assert swapped_fact_groups([plain, unanswerable], 5, random.Random(0)) == []
