@@ -243,8 +243,9 @@ class SentenceReaderModel:
         enc = encode_pairs(self.tokenizer, question, sentences, contexts)
         scores = np.zeros(len(sentences), dtype=np.float32)
         spans: list[tuple[int, int] | None] = [None] * len(sentences)
-        for rows in length_batches(enc.attention_mask.sum(axis=1), self.batch_overhead_tokens):
-            width = int(enc.attention_mask[rows].sum(axis=1).max())
+        lengths = enc.attention_mask.sum(axis=1)
+        for rows in length_batches(lengths, self.batch_overhead_tokens):
+            width = int(lengths[rows].max())
             part = {name: torch.from_numpy(np.ascontiguousarray(getattr(enc, name)[rows, :width]))
                     for name in ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")}
             with self._lock, torch.inference_mode():
