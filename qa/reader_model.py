@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedding import cast_linear_weights
 from .errors import ModelLoadError
 from .index import file_sha256
 
@@ -223,6 +224,8 @@ class SentenceReaderModel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+        if precision == "bf16":
+            cast_linear_weights(network)
         self.precision = precision
         self.network = network
         self.card = card

@@ -44,6 +44,20 @@ def test_bf16_embeddings_stay_within_rounding_of_float32():
     assert (exact * reduced).sum(axis=1).min() > 0.999
 
 
+def test_bf16_embedder_stores_its_matrices_in_bf16_and_embeds_as_autocast_over_float32_does():
+    import torch
+
+    from qa.embedding import Embedder, get_embedder
+
+    texts = ["The armorer was sentenced to 18 months in prison.", "Who was the armorer?"]
+    model = Settings().embedding_model
+    bf16 = get_embedder(model, "bf16")
+    assert {p.dtype for n, p in bf16._model.named_parameters() if n.endswith("dense.weight")} == {torch.bfloat16}
+    autocast_over_float32 = Embedder(model, "fp32")
+    autocast_over_float32.precision = "bf16"  # embeds under autocast, weights as loaded
+    assert np.array_equal(bf16.encode(texts), autocast_over_float32.encode(texts))
+
+
 def test_vectors_survive_the_disk_stored_once_and_sentences_in_half_precision(seed_corpus, tmp_path):
     built = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
     loaded = load_index(tmp_path / "index")

@@ -106,6 +106,23 @@ def test_reduced_precisions_read_like_float32(model):
     assert np.argmax(bf16.scores) == np.argmax(exact.scores)
 
 
+def test_bf16_reader_stores_its_matrices_in_bf16_and_reads_as_autocast_over_float32_does():
+    """The weights are cast once at load instead of on every forward pass; the arithmetic is autocast's."""
+    import torch
+
+    question = "What was Hutchins' job?"
+    sentences = ["Baldwin shot cinematographer Halyna Hutchins on the set.", "The charges were dropped in July."]
+    contexts = ["", "Baldwin shot cinematographer Halyna Hutchins on the set."]
+    bf16 = get_reader_model(precision="bf16")
+    assert bf16.network.score.weight.dtype == torch.bfloat16
+    autocast_over_float32 = SentenceReaderModel(MODEL_DIR, "fp32")
+    autocast_over_float32.precision = "bf16"  # reads under autocast, weights as loaded
+    assert autocast_over_float32.network.score.weight.dtype == torch.float32
+    expected = autocast_over_float32.read(question, sentences, contexts)
+    got = bf16.read(question, sentences, contexts)
+    assert np.array_equal(got.scores, expected.scores) and got.spans == expected.spans
+
+
 def test_engine_scores_at_most_reader_candidates(engine, monkeypatch):
     seen = []
     real = SentenceReaderModel.read
