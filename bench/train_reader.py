@@ -17,8 +17,11 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
   questions;
 - questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
   question's names swapped for names of that article, so that "unanswerable" is not "unknown names";
-- swapped-fact questions (the last phase only): a SQuAD train question whose name or year that the answering
-  sentence shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact".
+- swapped-fact questions (phases 4-5): a SQuAD train question whose name or year that the answering sentence
+  shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact";
+- contradicted questions (phase 5): a SQuAD train question negated ("When wasn't it built?") or with a word it
+  shares with the answering sentence turned into its opposite ("largest" -> "smallest"): "the record says the
+  contrary".
 
 Each question becomes a group of `GROUP` candidate sentences picked by the product's own first stage
 (`qa.retrieval.shortlist`: dense + BM25 over the article's sentences), the gold sentence added when the first
@@ -239,6 +242,66 @@ def swapped_fact_groups(groups: list[Group], count: int, rng: random.Random) -> 
     return out
 
 
+# "was" -> "wasn't": the contraction keeps the question grammatical wherever the auxiliary stands.
+_NEGATED = {"is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't", "do": "don't", "does": "doesn't",
+            "did": "didn't", "has": "hasn't", "have": "haven't", "had": "hadn't", "can": "can't",
+            "could": "couldn't", "would": "wouldn't", "will": "won't", "should": "shouldn't"}
+_AUXILIARY = re.compile(r"\b(" + "|".join(_NEGATED) + r")\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n't\b|n’t\b", re.IGNORECASE)
+# Pairs of opposites for SQuAD v2's "antonym" questions; both directions are used.
+_OPPOSITES = dict(p.split("/") for p in (
+    "first/last largest/smallest biggest/smallest highest/lowest most/least earliest/latest before/after "
+    "increase/decrease increased/decreased more/less older/younger oldest/youngest best/worst won/lost "
+    "win/lose north/south east/west northern/southern eastern/western maximum/minimum longest/shortest "
+    "early/late upper/lower positive/negative internal/external accepted/rejected strong/weak "
+    "cheap/expensive large/small larger/smaller higher/lower longer/shorter rich/poor public/private "
+    "major/minor ancient/modern success/failure allowed/banned supported/opposed entered/left").split())
+_OPPOSITES.update({b: a for a, b in list(_OPPOSITES.items())})
+_OPPOSITE = re.compile(r"\b(" + "|".join(sorted(_OPPOSITES, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def negated_question(question: str, gold: str) -> str | None:
+    """The question with its first auxiliary negated ("When was it built?" -> "When wasn't it built?"), when
+    neither it nor the sentence that answers it says "not": the record then states the fact, not its negation."""
+    if _NEGATION.search(question) or _NEGATION.search(gold):
+        return None
+    m = _AUXILIARY.search(question)
+    if not m or m.start() == 0:
+        return None
+    negated = _NEGATED[m.group(1).lower()]
+    return question[:m.start()] + negated + question[m.end():]
+
+
+def opposite_question(question: str, gold: str) -> str | None:
+    """The question with a word it shares with its answering sentence turned into the opposite ("the largest
+    city" -> "the smallest city"), when the sentence does not also say the opposite."""
+    lowered = gold.lower()
+    for m in _OPPOSITE.finditer(question):
+        word = m.group(1).lower()
+        opposite = _OPPOSITES[word]
+        if re.search(rf"\b{word}\b", lowered) and not re.search(rf"\b{opposite}\b", lowered):
+            return question[:m.start()] + (opposite.capitalize() if m.group(1)[0].isupper() else opposite) + \
+                question[m.end():]
+    return None
+
+
+def contradicted_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
+    """SQuAD v2's "negation" and "antonym" questions, made from SQuAD train: a question the record answers, turned
+    into one it contradicts (`opposite_question`, else `negated_question`), asked of the same candidates, none
+    labelled as answering. The sentence that answered the original is the hard negative."""
+    out = []
+    for g in rng.sample(groups, len(groups)):
+        if len(out) >= count:
+            break
+        if g.source != "squad" or g.target < 0:
+            continue
+        gold = g.sentences[g.target]
+        question = opposite_question(g.question, gold) or negated_question(g.question, gold)
+        if question:
+            out.append(Group(question, g.sentences, g.contexts, -1, None, "contradicted"))
+    return out
+
+
 class _GroupUnpickler(pickle.Unpickler):
     """Groups pickled by `python -m bench.train_reader` belong to `__main__`: find them here, however run."""
 
@@ -353,8 +416,9 @@ class Phase:
     span_weight: float = 0.5
     learning_rate: float = 6e-5
     warm_start: str | None = None  # an earlier phase's checkpoint (under WORK): its weights, a new schedule
-    skip_steps: int = 0  # steps of the fixed order of batches that earlier phases trained on
+    skip_steps: int = 0  # steps of the previous phase's order of batches that earlier phases trained on
     swapped_facts: int = 0  # swapped-fact questions mixed into the groups left (`swapped_fact_groups`)
+    contradicted: int = 0  # negated and opposite questions mixed in (`contradicted_groups`)
 
 
 def new_network(phase: Phase):
@@ -372,13 +436,30 @@ def new_network(phase: Phase):
     return network
 
 
-def train(phase: Phase, groups_per_step: int) -> Path:
+def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], groups_per_step: int) -> GroupDataset:
+    """The groups of the schedule's phase `index` in their order: the previous phase's order without its first
+    `skip_steps` steps, reshuffled with the new questions this phase mixes in."""
+    if index < 0:
+        return GroupDataset(train, groups_per_step)
+    phase = schedule[index]
+    dataset = phase_dataset(schedule, index - 1, train, groups_per_step)
+    dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
+    extra = []
+    if phase.swapped_facts:
+        extra += swapped_fact_groups(train, phase.swapped_facts, random.Random(SEED))
+    if phase.contradicted:
+        extra += contradicted_groups(train, phase.contradicted, random.Random(SEED + index))
+    return GroupDataset(dataset.groups + extra, groups_per_step) if extra else dataset
+
+
+def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None = None) -> Path:
     """Resumes from the phase's last checkpoint (see SHIPPED_SCHEDULE)."""
     import torch
     from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 
     from qa.reader_model import bundled_encoder_path
 
+    schedule = schedule or (phase,)
     set_seed(SEED)
     torch.set_num_threads(2)
     data = prepare()
@@ -399,11 +480,7 @@ def train(phase: Phase, groups_per_step: int) -> Path:
             if phase.stop_after and state.global_step >= phase.stop_after:
                 control.should_save = control.should_training_stop = True
 
-    dataset = GroupDataset(data["train"], groups_per_step)
-    dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
-    if phase.swapped_facts:
-        swapped = swapped_fact_groups(data["train"], phase.swapped_facts, random.Random(SEED))
-        dataset = GroupDataset(dataset.groups + swapped, groups_per_step)
+    dataset = phase_dataset(schedule, schedule.index(phase), data["train"], groups_per_step)
     trainer = InOrderTrainer(model=new_network(phase), args=args, train_dataset=dataset,
                              data_collator=make_collator(tokenizer), callbacks=[StopAfter()])
     last = latest_checkpoint(out)
@@ -419,14 +496,17 @@ SAVE_STEPS = 200
 #    (lr 2.9e-5 at step 2,400, decaying to 0), stopped at step 3,600 (lr 1.1e-5) when the session's time ran out;
 # 3. from checkpoint-3600's weights, all six layers trained (the embeddings stay frozen), on the groups that 1-2
 #    had not reached, with the short-answer loss weighted 1.0 instead of 0.5; stopped at step 400 to add 4;
-# 4. from phase 3's checkpoint-400, the same with 2,400 swapped-fact questions mixed into the groups left.
+# 4. from phase 3's checkpoint-400, the same with 2,400 swapped-fact questions mixed into the groups left;
+# 5. from phase 4's weights, the groups phase 4 had not reached, with 2,000 negated and opposite questions mixed in.
 # A finished phase resumes and ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
     Phase(1500, 400, output="checkpoints-all-layers", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
           warm_start="checkpoints/checkpoint-3600", skip_steps=3600),
     Phase(1400, output="checkpoints-swapped", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
-          warm_start="checkpoints-all-layers/checkpoint-400", skip_steps=3600 + 400, swapped_facts=2400))
+          warm_start="checkpoints-all-layers/checkpoint-400", skip_steps=400, swapped_facts=2400),
+    Phase(1150, output="checkpoints-contradicted", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
+          warm_start="checkpoints-swapped/final", skip_steps=1400, contradicted=2000))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
@@ -498,14 +578,19 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     # Swapped-fact questions of the same held-out articles: "this record, not this fact".
     swapped = np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max())
                         for g in swapped_fact_groups(answerable, 500, random.Random(SEED))])
+    # Negated and opposite questions of the same held-out articles: "the record says the contrary".
+    contradicted = np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max())
+                             for g in contradicted_groups(answerable, 500, random.Random(SEED))])
     figures = {"threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
                "calibration_top1": round(float(np.mean(top1)), 4),
                "calibration_auroc_wrong_record": round(auroc(pos_a, neg_a), 4),
                "calibration_auroc_swapped_fact": round(auroc(pos_a, swapped), 4),
+               "calibration_auroc_contradicted": round(auroc(pos_a, contradicted), 4),
                "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
                "calibration_swapped_fact": len(swapped), "calibration_abstain_share": abstain_share,
                "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4),
-               "swapped_fact_abstained": round(float((swapped < threshold).mean()), 4)}
+               "swapped_fact_abstained": round(float((swapped < threshold).mean()), 4),
+               "contradicted_abstained": round(float((contradicted < threshold).mean()), 4)}
     cosines = candidate_cosines(answerable)
     figures.update(similarity_floor(data, cosines))
     figures.update(rank_cosine_weight(logits, cosines, answerable))
@@ -584,11 +669,10 @@ def main(argv=None) -> None:
     if args.step in ("all", "prepare"):
         prepare()
     if args.step in ("all", "train"):
-        phases = [Phase(args.max_steps, args.stop_after)] if args.max_steps else SHIPPED_SCHEDULE
-        if args.phase:
-            phases = [SHIPPED_SCHEDULE[args.phase - 1]]
+        schedule = (Phase(args.max_steps, args.stop_after),) if args.max_steps else SHIPPED_SCHEDULE
+        phases = [schedule[args.phase - 1]] if args.phase else schedule
         for phase in phases:
-            train(phase, args.groups_per_step)
+            train(phase, args.groups_per_step, schedule)
     if args.step in ("all", "export"):
         export()
     if args.step in ("all", "export", "calibrate"):

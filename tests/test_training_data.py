@@ -1,4 +1,4 @@
-"""The reader's training data: swapped-fact questions, the "this record, not this fact" negatives."""
+"""The reader's training data: the made-up unanswerable questions (swapped facts, negations, opposites)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,31 @@ def test_questions_without_a_shared_name_or_year_and_unanswerable_groups_are_lef
     plain = group("Do early or late maturing girls have more unwanted pregnancies?", sentences, 0)
     unanswerable = group("When did Smith survey them in 1990?", sentences, -1)
     assert swapped_fact_groups([plain, unanswerable], 5, random.Random(0)) == []
+
+
+def test_a_question_the_record_answers_is_negated_or_turned_into_its_opposite():
+    from bench.train_reader import negated_question, opposite_question
+
+    gold = "The largest city, Lagos, was founded in 1472."
+    assert negated_question("When was Lagos founded?", gold) == "When wasn't Lagos founded?"
+    assert opposite_question("What is the largest city?", gold) == "What is the smallest city?"
+    # the sentence must say what the question says, and not also its opposite
+    assert opposite_question("What is the smallest city?", gold) is None
+    assert opposite_question("What is the largest city?", "Lagos is the largest city, and Ife the smallest.") is None
+
+
+def test_questions_that_already_negate_or_answer_a_negation_are_not_negated():
+    from bench.train_reader import negated_question
+
+    assert negated_question("Who was not invited?", "Smith was invited.") is None
+    assert negated_question("Who was invited?", "Smith was not invited.") is None
+    assert negated_question("Was Smith invited?", "Smith was invited.") is None  # no wh-word before it
+
+
+def test_contradicted_questions_keep_the_candidates_and_nothing_answers():
+    from bench.train_reader import contradicted_groups
+
+    sentences = ["The first school opened in 1850.", "The town grew."]
+    (made,) = contradicted_groups([group("When did the first school open?", sentences, 0)], 3, random.Random(0))
+    assert made.question == "When did the last school open?"
+    assert made.target == -1 and made.span is None and made.sentences == sentences and made.source == "contradicted"
