@@ -217,29 +217,41 @@ def fairytale_groups(embedder, split: str = "train") -> list[Group]:
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 
 
-def swapped_fact_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
-    """Questions about this record but not a fact it states (SQuAD v2's "entity swap"): a SQuAD train question
-    whose name or year that its answering sentence shares is swapped for one of the same kind from another
-    candidate sentence ("What agreement did Hayek criticise in 1977?" -> "... in 1974?"). The candidates stay as
-    they were, so the sentence that nearly answers is the hard negative; no candidate is labelled as answering."""
+def rewritten_unanswerable(groups: list[Group], count: int, rng: random.Random, rewrite, source: str) -> list[Group]:
+    """Up to `count` SQuAD train questions the record answers, in a seeded order, rewritten by
+    `rewrite(question, gold_sentence, other_sentences)` into ones it does not answer (None: no rewrite fits). They
+    are asked of the same candidates, none labelled as answering: the sentence that answered the original is the
+    hard negative."""
     out = []
     for g in rng.sample(groups, len(groups)):
         if len(out) >= count:
             break
         if g.source != "squad" or g.target < 0:
             continue
-        gold = g.sentences[g.target].lower()
-        others = " ".join(s for i, s in enumerate(g.sentences) if i != g.target)
+        others = [s for i, s in enumerate(g.sentences) if i != g.target]
+        question = rewrite(g.question, g.sentences[g.target], others)
+        if question:
+            out.append(Group(question, g.sentences, g.contexts, -1, None, source))
+    return out
+
+
+def swapped_fact_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
+    """Questions about this record but not a fact it states (SQuAD v2's "entity swap"): a question whose name or
+    year that its answering sentence shares is swapped for one of the same kind from another candidate sentence
+    ("What agreement did Hayek criticise in 1977?" -> "... in 1974?")."""
+
+    def swap_fact(question: str, gold: str, others: list[str]) -> str | None:
+        gold, others = gold.lower(), " ".join(others)
         for pattern in (_YEAR, _NAME):
-            shared = [m for m in pattern.finditer(g.question) if m.group(0).lower() in gold]
+            shared = [m for m in pattern.finditer(question) if m.group(0).lower() in gold]
             pool = sorted({m.group(0) for m in pattern.finditer(others)
-                           if m.group(0).lower() not in gold and m.group(0).lower() not in g.question.lower()})
+                           if m.group(0).lower() not in gold and m.group(0).lower() not in question.lower()})
             if shared and pool:
                 m = rng.choice(shared)
-                question = g.question[:m.start()] + rng.choice(pool) + g.question[m.end():]
-                out.append(Group(question, g.sentences, g.contexts, -1, None, "swapped-fact"))
-                break
-    return out
+                return question[:m.start()] + rng.choice(pool) + question[m.end():]
+        return None
+
+    return rewritten_unanswerable(groups, count, rng, swap_fact, "swapped-fact")
 
 
 # "was" -> "wasn't": the contraction keeps the question grammatical wherever the auxiliary stands.
@@ -286,20 +298,11 @@ def opposite_question(question: str, gold: str) -> str | None:
 
 
 def contradicted_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
-    """SQuAD v2's "negation" and "antonym" questions, made from SQuAD train: a question the record answers, turned
-    into one it contradicts (`opposite_question`, else `negated_question`), asked of the same candidates, none
-    labelled as answering. The sentence that answered the original is the hard negative."""
-    out = []
-    for g in rng.sample(groups, len(groups)):
-        if len(out) >= count:
-            break
-        if g.source != "squad" or g.target < 0:
-            continue
-        gold = g.sentences[g.target]
-        question = opposite_question(g.question, gold) or negated_question(g.question, gold)
-        if question:
-            out.append(Group(question, g.sentences, g.contexts, -1, None, "contradicted"))
-    return out
+    """SQuAD v2's "negation" and "antonym" questions: a question the record answers turned into one it contradicts
+    (`opposite_question`, else `negated_question`)."""
+    return rewritten_unanswerable(
+        groups, count, rng, lambda q, gold, _: opposite_question(q, gold) or negated_question(q, gold),
+        "contradicted")
 
 
 class _GroupUnpickler(pickle.Unpickler):
