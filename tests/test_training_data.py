@@ -62,3 +62,17 @@ def test_contradicted_questions_keep_the_candidates_and_nothing_answers():
     (made,) = contradicted_groups([group("When did the first school open?", sentences, 0)], 3, random.Random(0))
     assert made.question == "When did the last school open?"
     assert made.target == -1 and made.span is None and made.sentences == sentences and made.source == "contradicted"
+
+
+def test_each_phase_goes_on_from_where_the_one_before_stopped_and_mixes_in_its_new_questions():
+    from bench.train_reader import Phase, phase_dataset
+
+    groups = [group(f"When was school {i} opened?", [f"School {i} opened in 1850.", "The town grew."], 0)
+              for i in range(64)]
+    schedule = (Phase(10), Phase(10, skip_steps=2), Phase(10, skip_steps=1, contradicted=4))
+    first, second, third = (phase_dataset(schedule, k, groups, 8).groups for k in range(3))
+    assert sorted(map(id, first)) == sorted(map(id, groups))
+    assert second == first[2 * 8:]  # two steps of eight questions already trained on
+    made = [g for g in third if g.source == "contradicted"]
+    assert len(made) == 4 and all("wasn't" in g.question and g.target == -1 for g in made)
+    assert sorted(id(g) for g in third if g.source == "squad") == sorted(map(id, second[8:]))
