@@ -579,11 +579,9 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     pos_a, neg_a = np.array(pos), np.array(neg)
     threshold = float(np.quantile(pos_a, abstain_share))
     # Swapped-fact questions of the same held-out articles: "this record, not this fact".
-    swapped = np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max())
-                        for g in swapped_fact_groups(answerable, 500, random.Random(SEED))])
+    swapped = best_scores(model, swapped_fact_groups(answerable, 500, random.Random(SEED)))
     # Negated and opposite questions of the same held-out articles: "the record says the contrary".
-    contradicted = np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max())
-                             for g in contradicted_groups(answerable, 500, random.Random(SEED))])
+    contradicted = best_scores(model, contradicted_groups(answerable, 500, random.Random(SEED)))
     figures = {"threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
                "calibration_top1": round(float(np.mean(top1)), 4),
                "calibration_auroc_wrong_record": round(auroc(pos_a, neg_a), 4),
@@ -603,6 +601,11 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     log.info("calibration: %s", figures)
     return figures
+
+
+def best_scores(model, groups: list[Group]) -> np.ndarray:
+    """The reader's best logit among each question's candidates: its answerability before the sigmoid."""
+    return np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max()) for g in groups])
 
 
 def auroc(positive: np.ndarray, negative: np.ndarray) -> float:

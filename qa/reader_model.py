@@ -258,8 +258,8 @@ class SentenceReaderModel:
                 else:
                     out = self.network(**part)
             starts, ends = out["start"].float().numpy(), out["end"].float().numpy()
+            scores[rows] = out["scores"].float().numpy()
             for k, i in enumerate(rows):
-                scores[i] = float(out["scores"][k])
                 spans[i] = best_span(starts[k], ends[k], enc.sentence_mask[i, :width], enc.char_start[i, :width],
                                      enc.char_end[i, :width], self.max_span_tokens)
         return ReaderOutput(scores, spans)
