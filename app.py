@@ -31,12 +31,17 @@ from qa import Answer, Engine, QAError  # noqa: E402
 
 log = logging.getLogger("qa.app")
 
-EXAMPLE_QUESTIONS = [
-    "What was Halyna Hutchins' job on the production?",
-    "Who was the film's armorer?",
-    "Who are Baldwin's attorneys?",
-    "What did the judge say about the oversight?",
-]
+# Example questions under the chat, by the document they were written for (the built-in record's article). A record
+# without that document shows none, rather than questions about a case that is not in it.
+EXAMPLE_QUESTIONS = {
+    "rust-case-baldwin-cleared.txt": [
+        "What was Halyna Hutchins' job on the production?",
+        "Who was the film's armorer?",
+        "Who are Baldwin's attorneys?",
+        "What did the judge say about the oversight?",
+    ],
+}
+MAX_EXAMPLES = 4
 UPLOAD_TYPES = [".txt", ".md", ".html", ".pdf"]
 MAX_HISTORY_TURNS = 8  # turns passed to Engine.ask for follow-ups
 CONTEXT_CHARS = 900  # the most passage text shown around a cited sentence
@@ -395,6 +400,21 @@ def record_summary(engine: Engine) -> str:
             f"{sentences:,} sentences. Manage it in the <i>Record</i> tab.</div>")
 
 
+def example_questions(engine: Engine) -> list[str]:
+    """The example questions of the documents in the record (EXAMPLE_QUESTIONS), at most MAX_EXAMPLES."""
+    try:
+        docs = [d["doc_id"] for d in engine.documents() if d["status"] == "indexed"]
+    except QAError:
+        return []
+    return [q for d in docs for q in EXAMPLE_QUESTIONS.get(d, [])][:MAX_EXAMPLES]
+
+
+def example_button_updates(engine: Engine) -> list:
+    questions = example_questions(engine)
+    return [gr.update(value=questions[i], visible=True) if i < len(questions) else gr.update(visible=False)
+            for i in range(MAX_EXAMPLES)]
+
+
 def _doc_ids(engine: Engine) -> list[str]:
     try:
         return [d["doc_id"] for d in engine.documents()]
@@ -605,7 +625,8 @@ def create_app(engine: Engine) -> gr.Blocks:
 
     def refresh_record():
         rows = documents_rows(engine)
-        return rows, gr.update(choices=_doc_ids(engine), value=None), record_summary(engine)
+        return (rows, gr.update(choices=_doc_ids(engine), value=None), record_summary(engine),
+                *example_button_updates(engine))
 
     def add_files(files, replace, progress=gr.Progress()):
         paths = [Path(getattr(f, "name", f)) for f in (files or []) if f]
@@ -672,16 +693,19 @@ def create_app(engine: Engine) -> gr.Blocks:
                                                          "sources; if the record does not say, the answer says so.")
                         with gr.Row(equal_height=True):
                             question = gr.Textbox(label="Question", show_label=False, container=False,
-                                                  placeholder="Ask about the record, e.g. Who was the film's armorer?",
+                                                  placeholder="Ask about the record",
                                                   elem_id="qa-question", scale=5, lines=1, max_lines=4,
                                                   autofocus=True)
                             ask_btn = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1, min_width=80)
                             new_btn = gr.Button("New chat", variant="secondary", elem_id="qa-new-chat", scale=1,
                                                 min_width=90)
                         notice = gr.HTML("", elem_id="qa-notice")
+                        examples = example_questions(engine)
                         with gr.Row(elem_id="qa-examples"):
-                            example_buttons = [gr.Button(q, size="sm", variant="secondary", elem_classes="qa-example")
-                                               for q in EXAMPLE_QUESTIONS]
+                            example_buttons = [gr.Button(examples[i] if i < len(examples) else "", size="sm",
+                                                         variant="secondary", elem_classes="qa-example",
+                                                         visible=i < len(examples))
+                                               for i in range(MAX_EXAMPLES)]
                     with gr.Column(scale=2, min_width=300):
                         sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="qa-sources")
             with gr.Tab("Record", id="record"):
@@ -705,16 +729,17 @@ def create_app(engine: Engine) -> gr.Blocks:
                         show_progress_on=[chatbot])
         question.submit(respond, [question, chatbot, history], ask_outputs, **ask_opts)
         ask_btn.click(respond, [question, chatbot, history], ask_outputs, **ask_opts)
-        for button, text in zip(example_buttons, EXAMPLE_QUESTIONS):
-            button.click(functools.partial(respond, text), [chatbot, history], ask_outputs, **ask_opts)
+        for button in example_buttons:  # a button asks its own label, which follows the record
+            button.click(respond, [button, chatbot, history], ask_outputs, **ask_opts)
         new_btn.click(new_chat, None, ask_outputs, api_visibility="private", queue=False)
         chatbot.clear(new_chat, None, ask_outputs, api_visibility="private", queue=False)
 
         record_opts = dict(concurrency_limit=1, concurrency_id="record", api_visibility="private")
-        upload.upload(add_files, [upload, replace], [docs, to_remove, summary, record_notice, upload],
+        record_outputs = [docs, to_remove, summary, *example_buttons]
+        upload.upload(add_files, [upload, replace], [*record_outputs, record_notice, upload],
                       show_progress_on=[docs], **record_opts)
-        remove_btn.click(remove_doc, [to_remove], [docs, to_remove, summary, record_notice], **record_opts)
-        demo.load(refresh_record, None, [docs, to_remove, summary], api_visibility="private")
+        remove_btn.click(remove_doc, [to_remove], [*record_outputs, record_notice], **record_opts)
+        demo.load(refresh_record, None, record_outputs, api_visibility="private")
 
         gr.api(ask_api, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)

@@ -202,6 +202,14 @@ class FakeEngine:
                  "status": "indexed"} for d, t in self.docs.items()]
 
 
+def test_example_questions_are_those_of_the_documents_in_the_record():
+    seed = next(iter(app.EXAMPLE_QUESTIONS))
+    assert app.example_questions(FakeEngine({seed: "x", "other.txt": "y"})) == app.EXAMPLE_QUESTIONS[seed][:4]
+    assert app.example_questions(FakeEngine({"weekes-opinion.txt": "The jury convicted Weekes."})) == []
+    hidden = app.example_button_updates(FakeEngine({"weekes-opinion.txt": "z"}))
+    assert len(hidden) == app.MAX_EXAMPLES and all(u["visible"] is False for u in hidden)
+
+
 def _answer(text, doc, quote, abstained=False, span=None):
     start = text.index(quote)
     citation = Citation(number=1, doc_id=doc, title='<img src=x onerror="alert(1)">', start=start,
