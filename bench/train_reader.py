@@ -116,7 +116,9 @@ def group_for(record: Record, question: str, vector: np.ndarray, gold: int, span
                  cands.index(gold) if gold >= 0 else -1, span, source)
 
 
-def squad_groups(embedder, rng: random.Random) -> tuple[list[Group], list[Group]]:
+def squad_groups(embedder, rng: random.Random, half: int = 0) -> tuple[list[Group], list[Group]]:
+    """Groups of one seeded half of the SQuAD train questions (`half` 0 or 1: the same draws split them), for
+    training and for the held-out calibration articles; plus as many wrong-record questions again x 0.1."""
     ambiguous = set(AMBIGUOUS.read_text().split())
     articles = sorted(load_articles(SQUAD_TRAIN), key=lambda a: a.title)
     train, calibration, stats = [], [], {}
@@ -125,7 +127,7 @@ def squad_groups(embedder, rng: random.Random) -> tuple[list[Group], list[Group]
     for n, article in enumerate(articles):
         record = Record(article.title, article.text, embedder)
         questions = [q for q in article.questions if q.qid not in ambiguous and q.answers
-                     and rng.random() < SQUAD_SHARE]
+                     and (rng.random() < SQUAD_SHARE) == (half == 0)]
         vectors = embedder.encode([q.text for q in questions], batch_size=128)
         held_out = n % CALIBRATION_EVERY == 0
         out = calibration if held_out else train
@@ -312,8 +314,10 @@ class _GroupUnpickler(pickle.Unpickler):
         return Group if name == "Group" else super().find_class(module, name)
 
 
-def prepare() -> dict[str, list[Group]]:
-    path = WORK / "groups.pkl"
+def prepare(half: int = 0) -> dict[str, list[Group]]:
+    """The training and calibration groups, cached: phases 1-5 trained on half 0 of the SQuAD train questions with
+    the SQuAD v2 and FairytaleQA groups (`groups.pkl`); phase 6 on half 1, SQuAD only (`groups-half1.pkl`)."""
+    path = WORK / ("groups.pkl" if half == 0 else f"groups-half{half}.pkl")
     if path.exists():
         return _GroupUnpickler(open(path, "rb")).load()
     from qa.embedding import get_embedder
@@ -322,9 +326,10 @@ def prepare() -> dict[str, list[Group]]:
     rng = random.Random(SEED)
     random.seed(SEED)
     embedder = get_embedder(BUNDLED_EMBEDDER)
-    train, calibration = squad_groups(embedder, rng)
-    train += v2_groups(embedder)
-    train += fairytale_groups(embedder, "train")
+    train, calibration = squad_groups(embedder, rng, half)
+    if half == 0:
+        train += v2_groups(embedder)
+        train += fairytale_groups(embedder, "train")
     rng.shuffle(train)
     data = {"train": train, "calibration": calibration}
     WORK.mkdir(parents=True, exist_ok=True)
@@ -422,6 +427,7 @@ class Phase:
     skip_steps: int = 0  # steps of the previous phase's order of batches that earlier phases trained on
     swapped_facts: int = 0  # swapped-fact questions mixed into the groups left (`swapped_fact_groups`)
     contradicted: int = 0  # negated and opposite questions mixed in (`contradicted_groups`)
+    squad_half: int = 0  # 1: a fresh start on the other half of the SQuAD train questions (`prepare(1)`)
 
 
 def new_network(phase: Phase):
@@ -439,20 +445,27 @@ def new_network(phase: Phase):
     return network
 
 
-def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], groups_per_step: int) -> GroupDataset:
+def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], groups_per_step: int,
+                  other_half: list[Group] | None = None) -> GroupDataset:
     """The groups of the schedule's phase `index` in their order: the previous phase's order without its first
-    `skip_steps` steps, reshuffled with the new questions this phase mixes in."""
+    `skip_steps` steps, or, for a phase on the other half of the SQuAD questions, `other_half`, none of which an
+    earlier phase saw; reshuffled with the new questions this phase mixes in, made from those same groups."""
     if index < 0:
         return GroupDataset(train, groups_per_step)
     phase = schedule[index]
-    dataset = phase_dataset(schedule, index - 1, train, groups_per_step)
-    dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
+    if phase.squad_half:
+        source, dataset = other_half, None
+    else:
+        source, dataset = train, phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
+        dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
     extra = []
     if phase.swapped_facts:
-        extra += swapped_fact_groups(train, phase.swapped_facts, random.Random(SEED))
+        extra += swapped_fact_groups(source, phase.swapped_facts, random.Random(SEED))
     if phase.contradicted:
-        extra += contradicted_groups(train, phase.contradicted, random.Random(SEED + index))
-    return GroupDataset(dataset.groups + extra, groups_per_step) if extra else dataset
+        extra += contradicted_groups(source, phase.contradicted, random.Random(SEED + index))
+    if dataset is not None and not extra:
+        return dataset
+    return GroupDataset((other_half if dataset is None else dataset.groups) + extra, groups_per_step)
 
 
 def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None = None) -> Path:
@@ -483,7 +496,8 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
             if phase.stop_after and state.global_step >= phase.stop_after:
                 control.should_save = control.should_training_stop = True
 
-    dataset = phase_dataset(schedule, schedule.index(phase), data["train"], groups_per_step)
+    other_half = prepare(1)["train"] if any(p.squad_half for p in schedule) else None
+    dataset = phase_dataset(schedule, schedule.index(phase), data["train"], groups_per_step, other_half)
     trainer = InOrderTrainer(model=new_network(phase), args=args, train_dataset=dataset,
                              data_collator=make_collator(tokenizer), callbacks=[StopAfter()])
     last = latest_checkpoint(out)

@@ -76,3 +76,19 @@ def test_each_phase_goes_on_from_where_the_one_before_stopped_and_mixes_in_its_n
     made = [g for g in third if g.source == "contradicted"]
     assert len(made) == 4 and all("wasn't" in g.question and g.target == -1 for g in made)
     assert sorted(id(g) for g in third if g.source == "squad") == sorted(map(id, second[8:]))
+
+
+def test_a_phase_on_the_other_half_starts_afresh_on_its_questions_and_makes_its_negatives_from_them():
+    from bench.train_reader import Phase, phase_dataset
+
+    def groups(word, n):
+        return [group(f"When was {word} {i} opened?", [f"The {word} {i} opened in 1850.", "The town grew."], 0)
+                for i in range(n)]
+
+    seen, other = groups("school", 32), groups("mill", 24)
+    schedule = (Phase(10), Phase(10, squad_half=1, contradicted=4))
+    first, second = (phase_dataset(schedule, k, seen, 8, other).groups for k in range(2))
+    assert sorted(map(id, first)) == sorted(map(id, seen))
+    assert sorted(id(g) for g in second if g.source == "squad") == sorted(map(id, other))
+    made = [g for g in second if g.source == "contradicted"]
+    assert len(made) == 4 and all("mill" in g.question and "wasn't" in g.question for g in made)
