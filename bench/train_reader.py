@@ -17,9 +17,11 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
   questions;
 - questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
   question's names swapped for names of that article, so that "unanswerable" is not "unknown names";
-- swapped-fact questions (phases 4-5): a SQuAD train question whose name or year that the answering sentence
+- swapped-fact questions (phases 4-6): a SQuAD train question whose name or year that the answering sentence
   shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact";
-- contradicted questions (phase 5): a SQuAD train question negated ("When wasn't it built?") or with a word it
+- the other seeded half of the SQuAD train questions (phase 6), with its own wrong-record, swapped-fact and
+  contradicted questions;
+- contradicted questions (phases 5-6): a SQuAD train question negated ("When wasn't it built?") or with a word it
   shares with the answering sentence turned into its opposite ("largest" -> "smallest"): "the record says the
   contrary".
 
@@ -514,7 +516,9 @@ SAVE_STEPS = 200
 # 3. from checkpoint-3600's weights, all six layers trained (the embeddings stay frozen), on the groups that 1-2
 #    had not reached, with the short-answer loss weighted 1.0 instead of 0.5; stopped at step 400 to add 4;
 # 4. from phase 3's checkpoint-400, the same with 2,400 swapped-fact questions mixed into the groups left;
-# 5. from phase 4's weights, the groups phase 4 had not reached, with 2,000 negated and opposite questions mixed in.
+# 5. from phase 4's weights, the groups phase 4 had not reached, with 2,000 negated and opposite questions mixed in;
+# 6. from phase 5's weights, the other half of the SQuAD train questions (`prepare(1)`, none seen before), with
+#    4,000 swapped-fact and 3,000 contradicted questions made from them; 1,150 steps reach a fifth of them.
 # A finished phase resumes and ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
@@ -523,7 +527,9 @@ SHIPPED_SCHEDULE = (
     Phase(1400, output="checkpoints-swapped", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
           warm_start="checkpoints-all-layers/checkpoint-400", skip_steps=400, swapped_facts=2400),
     Phase(1150, output="checkpoints-contradicted", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-swapped/final", skip_steps=1400, contradicted=2000))
+          warm_start="checkpoints-swapped/final", skip_steps=1400, contradicted=2000),
+    Phase(1150, output="checkpoints-half1", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
+          warm_start="checkpoints-contradicted/final", squad_half=1, swapped_facts=4000, contradicted=3000))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
