@@ -429,7 +429,9 @@ class Phase:
     skip_steps: int = 0  # steps of the previous phase's order of batches that earlier phases trained on
     swapped_facts: int = 0  # swapped-fact questions mixed into the groups left (`swapped_fact_groups`)
     contradicted: int = 0  # negated and opposite questions mixed in (`contradicted_groups`)
-    squad_half: int = 0  # 1: a fresh start on the other half of the SQuAD train questions (`prepare(1)`)
+    # Which half of the SQuAD train questions (1: `prepare(1)`); a phase on another half than the one before it
+    # starts afresh on that half's groups, else it goes on where the one before stopped.
+    squad_half: int = 0
 
 
 def new_network(phase: Phase):
@@ -450,15 +452,16 @@ def new_network(phase: Phase):
 def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], groups_per_step: int,
                   other_half: list[Group] | None = None) -> GroupDataset:
     """The groups of the schedule's phase `index` in their order: the previous phase's order without its first
-    `skip_steps` steps, or, for a phase on the other half of the SQuAD questions, `other_half`, none of which an
-    earlier phase saw; reshuffled with the new questions this phase mixes in, made from those same groups."""
+    `skip_steps` steps, or, for the first phase on the other half of the SQuAD questions, `other_half`, none of
+    which an earlier phase saw; reshuffled with the new questions this phase mixes in, made from its half."""
     if index < 0:
         return GroupDataset(train, groups_per_step)
     phase = schedule[index]
-    if phase.squad_half:
-        source, dataset = other_half, None
+    source = other_half if phase.squad_half else train
+    if phase.squad_half != (schedule[index - 1].squad_half if index else 0):
+        dataset = None
     else:
-        source, dataset = train, phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
+        dataset = phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
         dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
     extra = []
     if phase.swapped_facts:

@@ -86,9 +86,10 @@ def test_a_phase_on_the_other_half_starts_afresh_on_its_questions_and_makes_its_
                 for i in range(n)]
 
     seen, other = groups("school", 32), groups("mill", 24)
-    schedule = (Phase(10), Phase(10, squad_half=1, contradicted=4))
-    first, second = (phase_dataset(schedule, k, seen, 8, other).groups for k in range(2))
+    schedule = (Phase(10), Phase(10, squad_half=1, contradicted=4), Phase(10, squad_half=1, skip_steps=1))
+    first, second, third = (phase_dataset(schedule, k, seen, 8, other).groups for k in range(3))
     assert sorted(map(id, first)) == sorted(map(id, seen))
     assert sorted(id(g) for g in second if g.source == "squad") == sorted(map(id, other))
     made = [g for g in second if g.source == "contradicted"]
     assert len(made) == 4 and all("mill" in g.question and "wasn't" in g.question for g in made)
+    assert third == second[8:]  # a later phase on the same half goes on where that one stopped
