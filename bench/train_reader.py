@@ -120,7 +120,7 @@ def group_for(record: Record, question: str, vector: np.ndarray, gold: int, span
 
 def squad_groups(embedder, rng: random.Random, half: int = 0) -> tuple[list[Group], list[Group]]:
     """Groups of one seeded half of the SQuAD train questions (`half` 0 or 1: the same draws split them), for
-    training and for the held-out calibration articles; plus as many wrong-record questions again x 0.1."""
+    training and for the held-out calibration articles; plus a wrong-record question for about one in ten."""
     ambiguous = set(AMBIGUOUS.read_text().split())
     articles = sorted(load_articles(SQUAD_TRAIN), key=lambda a: a.title)
     train, calibration, stats = [], [], {}
@@ -458,19 +458,16 @@ def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], g
         return GroupDataset(train, groups_per_step)
     phase = schedule[index]
     source = other_half if phase.squad_half else train
-    if phase.squad_half != (schedule[index - 1].squad_half if index else 0):
-        dataset = None
-    else:
-        dataset = phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
-        dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
     extra = []
     if phase.swapped_facts:
         extra += swapped_fact_groups(source, phase.swapped_facts, random.Random(SEED))
     if phase.contradicted:
         extra += contradicted_groups(source, phase.contradicted, random.Random(SEED + index))
-    if dataset is not None and not extra:
-        return dataset
-    return GroupDataset((other_half if dataset is None else dataset.groups) + extra, groups_per_step)
+    if phase.squad_half != (schedule[index - 1].squad_half if index else 0):
+        return GroupDataset(source + extra, groups_per_step)
+    dataset = phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
+    dataset.groups = dataset.groups[phase.skip_steps * groups_per_step:]
+    return GroupDataset(dataset.groups + extra, groups_per_step) if extra else dataset
 
 
 def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None = None) -> Path:
