@@ -14,9 +14,9 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import QuestionInfo
+from .questions import QuestionInfo, asked_fact
 from .reader_model import get_reader_model
-from .reading import read_sentences, select_answer_sentences, short_span
+from .reading import keep_stating, read_sentences, select_answer_sentences, short_span
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
@@ -65,6 +65,9 @@ def sentence_answer(q: Query) -> Answer:
     bundled = q.settings.embedding_model == BUNDLED_EMBEDDER
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
                              model.rank_cosine_weight if bundled else 0.0)
+    fact = asked_fact(q.info)
+    if fact:  # "How old is she?" is answered only by a sentence that gives an age
+        reading = keep_stating(reading, fact, q.index)
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold
     # Off-topic: no sentence of the record comes near the question (below what 99.5% of answerable training

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .index import CorpusIndex
-from .questions import QuestionInfo
+from .questions import QuestionInfo, states_fact
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
 from .text import terms
@@ -73,6 +73,16 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
     return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
                    len(ids), float(dense.max()))
+
+
+def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
+    """The reading with only the sentences that state the asked-for fact (`qa.questions.asked_fact`), in the same
+    order; its answerability is the best of their probabilities, 0 when none states one."""
+    kept = [(sid, p) for sid, p in zip(reading.sentence_ids, reading.probabilities)
+            if states_fact(fact, index.sentences[sid].text)]
+    return Reading([sid for sid, _ in kept], [p for _, p in kept], max((p for _, p in kept), default=0.0),
+                   {sid: reading.spans[sid] for sid, _ in kept if sid in reading.spans}, reading.candidates,
+                   reading.similarity)
 
 
 def select_answer_sentences(question: QuestionInfo, reading: Reading, index: CorpusIndex,

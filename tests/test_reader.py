@@ -195,3 +195,50 @@ def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, mon
     reading, cosines = seen[0]
     assert len(cosines) > 2 and np.all(np.diff(cosines) <= 0)
     assert reading.answerability == pytest.approx(0.5)  # the probabilities stay the reader's
+
+
+def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_state_them():
+    from qa.questions import analyse_question, asked_fact, states_fact
+
+    def fact(question):
+        return asked_fact(analyse_question(question))
+
+    assert [fact(q) for q in ("How old is Alec Baldwin?", "And what was the victim's age?", "At what age did she leave?",
+                              "On what date was Celestin indicted?", "What day was the verdict read?")] == \
+        ["AGE", "AGE", "AGE", "DATE", "DATE"]
+    assert [fact(q) for q in ("What was the age group most affected?", "When was he arrested?",
+                              "How long was the sentence?", "What year did the trial begin?")] == [None] * 4
+    for text in ("Whitfield, 41, had worked at the branch.", "a 45-year-old defendant", "He was 17 when he enlisted.",
+                 "She left school at 16.", "the victim, aged 30, died", "born in 1958"):
+        assert states_fact("AGE", text), text
+    for text in ("She is serving an 18-month sentence.", "punishable by ten years' imprisonment",
+                 "Id. at 34.", "See Miller, 471 U.S. at 80."):
+        assert not states_fact("AGE", text), text
+    for text in ("on March 3, 2021", "Entered: 02/16/2005", "on Monday", "in 1998"):
+        assert states_fact("DATE", text), text
+    # statute and docket numbers are not years
+    assert not states_fact("DATE", "five counts of bank fraud, see 18 U.S.C. §§ 1344 and 2, in No. 08-2056")
+
+
+AGE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
+              "A federal jury in Tucson convicted former bank manager Dana Whitfield of wire fraud on Thursday. "
+              "Whitfield, 41, had worked at the branch for twelve years. "
+              "She is serving an 18-month sentence at a federal prison in Arizona.\n")
+
+
+@pytest.mark.parametrize("states_age", [True, False])
+def test_an_age_question_is_answered_only_from_a_sentence_that_states_an_age(tmp_path, states_age):
+    """A sentence about the person that gives no age ("an 18-month sentence") is no answer to how old she is."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = AGE_RECORD if states_age else AGE_RECORD.replace("Whitfield, 41, had", "Whitfield had")
+    (corpus / "news.txt").write_text(text)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    for question in ("How old is Dana Whitfield?", "How old was Whitfield when she was convicted?"):
+        answer = engine.ask(question)
+        if states_age:
+            assert not answer.abstained and "41" in answer.citations[0].quote, question
+        else:
+            assert answer.abstained, (question, answer.text)
