@@ -1,4 +1,4 @@
-"""How often the sentence that answers an age or date question states the fact, on SQuAD train (training data:
+"""How often the sentence that answers an age, date or money question states the fact, on SQuAD train (training data:
 the rule in `qa.questions.states_fact` was checked here, never on the evaluation sets).
 
     python -m bench.stated_facts [--misses N]
@@ -20,7 +20,7 @@ from .train_reader import SQUAD_TRAIN
 
 
 def answer_sentences(path=SQUAD_TRAIN):
-    """(question, gold answer, the sentence holding it, asked fact) for each question asking for an age or date."""
+    """(question, gold answer, the sentence holding it, asked fact) for each question asking for an age, a date or a sum of money."""
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for paragraph in article["paragraphs"]:
             context, spans = paragraph["context"], None

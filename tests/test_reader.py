@@ -218,6 +218,10 @@ def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_sta
         assert states_fact("DATE", text), text
     # statute and docket numbers are not years
     assert not states_fact("DATE", "five counts of bank fraud, see 18 U.S.C. §§ 1344 and 2, in No. 08-2056")
+    assert fact("How much did Baldwin pay in damages?") == "AMOUNT" and fact("How much time did she serve?") is None
+    for text in ("pay $9,150,603.00 restitution", "costs 40 Swiss francs", "a fee of GBP 342,500", "raised by 50%"):
+        assert states_fact("AMOUNT", text), text
+    assert not states_fact("AMOUNT", "She is serving an 18-month sentence on Counts 1 and 34.")
 
 
 AGE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
