@@ -57,7 +57,7 @@ _ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&q
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _NEWLINE = re.compile(r"\n")
 _MARKER = re.compile(r"\[(\d+)\]")
-_WHITESPACE_RUN = re.compile(r"\s+")
+_BLANK_RUN = re.compile(r"\0*\s[\s\0]*")  # whitespace, with any hidden text inside or before it
 
 
 def has_blank_lines(text: str) -> bool:
@@ -136,15 +136,17 @@ def _recovered_paragraph(paragraphs: list[tuple[int, int]], start: int, end: int
 
 def render_passage(text: str, ctx_start: int, ctx_end: int, mark_start: int | None = None,
                    mark_end: int | None = None, span_start: int | None = None, span_end: int | None = None,
-                   flow: bool = False, cut: tuple[bool, bool] | None = None) -> str:
+                   flow: bool = False, cut: tuple[bool, bool] | None = None,
+                   hidden: list[tuple[int, int]] = ()) -> str:
     """HTML for text[ctx_start:ctx_end] with text[mark_start:mark_end] in <mark> and text[span_start:span_end] (the
     short answer, inside the mark) in <strong>. Offsets are document offsets; each piece is escaped separately.
     `flow`: the context is one recovered paragraph, shown as running text (a printed page's line breaks, double
-    spacing and justification runs collapsed to single spaces) rather than line by line. `cut`: whether the
+    spacing and justification runs collapsed to single spaces) rather than line by line, without the `hidden`
+    spans (page markers and footnotes caught inside it: `Engine.document_unread_spans`). `cut`: whether the
     context was cut short at its start and end (shown as "…"); by default, where it does not start or end a line."""
     if flow:
         return _flowed(functools.partial(render_passage, cut=cut), text, ctx_start, ctx_end, mark_start, mark_end,
-                       span_start, span_end)
+                       span_start, span_end, hidden)
     ctx_start, ctx_end = max(0, ctx_start), min(len(text), ctx_end)
     if mark_start is None or mark_end is None or mark_end <= mark_start:
         return esc(text[ctx_start:ctx_end])
@@ -164,11 +166,15 @@ def render_passage(text: str, ctx_start: int, ctx_end: int, mark_start: int | No
             + tail)
 
 
-def _flowed(render, text, ctx_start, ctx_end, mark_start, mark_end, span_start, span_end) -> str:
-    """`render` over a copy of the text whose whitespace runs inside [ctx_start, ctx_end) are single spaces, each
-    padded with NUL to keep its length (so every offset still holds), the padding dropped from the HTML."""
+def _flowed(render, text, ctx_start, ctx_end, mark_start, mark_end, span_start, span_end, hidden=()) -> str:
+    """`render` over a copy of the text whose hidden spans and whitespace runs inside [ctx_start, ctx_end) are NUL
+    and single spaces padded with NUL, so every offset still holds; the padding is dropped from the HTML."""
     ctx_start, ctx_end = max(0, ctx_start), min(len(text), ctx_end)
-    inner = _WHITESPACE_RUN.sub(lambda m: " " + "\0" * (len(m.group()) - 1), text[ctx_start:ctx_end])
+    inner = list(text[ctx_start:ctx_end])
+    for a, b in hidden:
+        a, b = max(a, ctx_start), min(b, ctx_end)
+        inner[a - ctx_start:b - ctx_start] = "\0" * max(0, b - a)
+    inner = _BLANK_RUN.sub(lambda m: " " + "\0" * (len(m.group()) - 1), "".join(inner))
     flowed = text[:ctx_start] + inner + text[ctx_end:]
     return render(flowed, ctx_start, ctx_end, mark_start, mark_end, span_start, span_end).replace("\0", "")
 
@@ -195,6 +201,16 @@ class _Texts:
                 self.cache[key] = self.engine.document_paragraphs(doc_id)
             except QAError:
                 self.cache[key] = None
+        return self.cache[key]
+
+    def unread(self, doc_id: str) -> list[tuple[int, int]]:
+        """What the document's paragraphs hold but their sentences do not read (page markers, footnotes)."""
+        key = ("unread", doc_id)
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.engine.document_unread_spans(doc_id)
+            except QAError:
+                self.cache[key] = []
         return self.cache[key]
 
     def blank_lines(self, doc_id: str) -> bool:
@@ -228,7 +244,8 @@ def citation_passage_html(citation, texts: _Texts) -> str:
                               citation.span_end)
     # the recovered paragraph, as running text; "…" only where a long one was cut around the quote
     return render_passage(text, ctx_start, ctx_end, citation.start, citation.end, citation.span_start,
-                          citation.span_end, flow=True, cut=(ctx_start > around[0], ctx_end < around[1]))
+                          citation.span_end, flow=True, cut=(ctx_start > around[0], ctx_end < around[1]),
+                          hidden=texts.unread(citation.doc_id))
 
 
 def _cite_title(citation) -> str:
@@ -268,7 +285,8 @@ def _related_passages(answer: Answer, texts: _Texts, limit: int = 3) -> list[tup
         text = texts.get(chunk.doc_id)
         if text is not None and text[chunk.start:chunk.end] == chunk.text:
             s, e = chunk.start, min(chunk.end, chunk.start + CONTEXT_CHARS)
-            body = render_passage(text, s, e)
+            # a chunk lies inside one paragraph: shown as running text, without the page furniture inside it
+            body = render_passage(text, s, e, flow=True, hidden=texts.unread(chunk.doc_id))
             if e < chunk.end:
                 body += " …"
         else:

@@ -186,6 +186,14 @@ class Engine:
         except KeyError:
             raise UnknownDocumentError(f"No document '{doc_id}' in the record.") from None
 
+    def document_unread_spans(self, doc_id: str) -> list[tuple[int, int]]:
+        """The (start, end) spans inside the document's paragraphs that no sentence reads: page markers, running
+        headers and footnote numbers caught inside a paragraph (see `Document.unread_spans`)."""
+        try:
+            return self.index.documents[doc_id].unread_spans()
+        except KeyError:
+            raise UnknownDocumentError(f"No document '{doc_id}' in the record.") from None
+
     def add_document(self, filename: str, data: bytes, overwrite: bool = False) -> str:
         """Check a new document (name, size, readable content), write it atomically into the corpus and index
         it. Returns its doc_id. Nothing is written when the document is rejected."""

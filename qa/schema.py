@@ -27,6 +27,20 @@ class Sentence:
 
         return OffsetMap(self.start, self.anchors).span(i, j, self.text, document_text)
 
+    def read_spans(self) -> list[tuple[int, int]]:
+        """The Document.text spans that `text` is copied from, in order: the sentence's span less what reading
+        leaves out (whitespace runs, a page marker or footnote number inside it, an entity's tail)."""
+        from .layout import OffsetMap
+
+        offsets = OffsetMap(self.start, self.anchors)
+        bounds = [0] + [c for c, _ in self.anchors] + [len(self.text)]
+        spans = []
+        for i, j in zip(bounds, bounds[1:]):
+            if j > i:
+                a = offsets.to_original(i)
+                spans.append((a, a + j - i))
+        return spans
+
     @property
     def pages(self) -> tuple[int, ...]:
         """Every page the sentence is on, empty when the document has no pages."""
@@ -47,6 +61,24 @@ class Document:
     # Per paragraph, the section it is in: the heading it is under ("II.A. Severance") or the docket entry it is
     # ("Docket entry 187 (2005-09-13)"); None outside every section. Empty when not known.
     sections: list[str | None] = field(default_factory=list)
+
+    def unread_spans(self) -> list[tuple[int, int]]:
+        """What a paragraph's sentences do not read between its words, as Document.text spans without their
+        surrounding whitespace, in order: page markers, running headers, a footnote (number and text) printed where
+        the paragraph runs across a page break, footnote references, a decoded entity's tail. The chat leaves them
+        out of a passage."""
+        read: dict[int, list[tuple[int, int]]] = {}
+        for sentence in self.sentences:
+            read.setdefault(sentence.paragraph, []).extend(sentence.read_spans())
+        unread = []
+        for spans in read.values():
+            spans.sort()
+            # between two read spans of the paragraph only: a footnote's own number, before its text, stays
+            for (_, gap_start), (gap_end, _) in zip(spans, spans[1:]):
+                gap = self.text[gap_start:gap_end]
+                if gap.strip():
+                    unread.append((gap_start + len(gap) - len(gap.lstrip()), gap_start + len(gap.rstrip())))
+        return sorted(unread)
 
     def section_of(self, paragraph: int) -> str | None:
         return self.sections[paragraph] if 0 <= paragraph < len(self.sections) else None

@@ -169,6 +169,29 @@ def test_passage_bounds_show_the_whole_recovered_paragraph_of_a_double_spaced_op
     assert app.passage_bounds(doc.text, cited.start, cited.end, paragraphs=[(0, 5)]) == (a0, b0)
 
 
+@pytest.mark.parametrize("name", ["150362_united-states-v-weekes.txt", "147682_united-states-v-roa-medina.txt"])
+def test_a_passage_shows_its_paragraph_without_the_page_markers_and_footnotes_printed_inside_it(name):
+    """A paragraph that runs across a page break holds the page number and the footnotes at the foot of the page
+    in its span: the passage shows the paragraph's own words, which are its sentences' reading texts."""
+    from qa.documents import parse_document
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "court" / name
+    doc = parse_document(path.read_bytes(), name, ".txt")
+    texts = app._Texts(FakeEngine({name: doc.text}))
+    crossing = [s for s in doc.sentences if re.search(r"\n\s*-\d+-\s*\n", quote_of(doc, s))]
+    assert crossing  # sentences that run across a page break, page marker inside
+    for paragraph in {s.paragraph for s in crossing}:
+        own = [s for s in doc.sentences if s.paragraph == paragraph]
+        a, b = doc.paragraphs[paragraph]
+        if b - a > app.CONTEXT_CHARS:
+            continue  # shown cut around the quote
+        c = Citation(number=1, doc_id=name, title="T", start=own[0].start, end=own[0].end, quote=quote_of(doc, own[0]),
+                     paragraph=paragraph, page=None)
+        shown = html.unescape(re.sub(r"<[^>]+>", "", app.citation_passage_html(c, texts)))
+        assert "".join(shown.split()) == "".join(" ".join(s.text for s in own).split())
+        assert not re.search(r"(^|\s)-\d+-(\s|$)", shown)
+
+
 def test_citation_hover_and_source_name_document_section_and_page():
     text = "The jury convicted Weekes on all counts."
     c = Citation(number=1, doc_id="weekes.txt", title="United States v. Weekes", start=0, end=len(text), quote=text,
@@ -180,7 +203,7 @@ def test_citation_hover_and_source_name_document_section_and_page():
 
 
 class FakeEngine:
-    """Just what the renderers use: document_text, document_paragraphs and documents."""
+    """Just what the renderers use: document_text, document_paragraphs, document_unread_spans and documents."""
 
     def __init__(self, docs: dict[str, str]):
         self.docs = docs
@@ -196,6 +219,11 @@ class FakeEngine:
         from qa.documents import parse_document
 
         return parse_document(self.document_text(doc_id).encode(), doc_id, ".txt").paragraphs
+
+    def document_unread_spans(self, doc_id):
+        from qa.documents import parse_document
+
+        return parse_document(self.document_text(doc_id).encode(), doc_id, ".txt").unread_spans()
 
     def documents(self):
         return [{"doc_id": d, "title": f"<i>{d}</i>", "chars": len(t), "sentences": 1, "indexed_at": "",
