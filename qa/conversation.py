@@ -1,7 +1,8 @@
 """Follow-ups: rewrite a question that leans on earlier turns ("What was she convicted of?") into one that
 stands alone, before retrieval. Rules, not a model: a personal pronoun becomes the person the previous answer
 named (or, across several pronoun turns, the person the conversation is still about); a fragment ("And the judge?") borrows the previous question's question word; any other dangling
-reference carries the previous question along as retrieval context."""
+reference ("it", "there", or "the family" when the previous answer spoke of a family) carries the previous question
+along as context for retrieval and the reader."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import re
 
 from .questions import analyse_question, short_answer_span
 from .schema import Answer
+from .text import terms
 
 _PERSON_PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|they|them|their)\b", re.I)
 _OTHER_REFERENCE = re.compile(r"\b(it|its|this|that|these|those|there|then|the same)\b", re.I)
+_DEFINITE = re.compile(r"\bthe\s+([^\W\d_][\w’'-]*)", re.I)
 _FRAGMENT_LEAD = re.compile(r"^\s*(and|what about|how about|and what about|also)\b[\s,]*", re.I)
 _WH_HEAD = re.compile(r"^\s*((?:who|whom|whose|what|when|where|why|how|which)(?:\s+\w+)?)\b", re.I)
 
@@ -40,6 +43,15 @@ def person_in_focus(history: list, max_turns: int = 4) -> str | None:
     return None
 
 
+def _names_what_was_said(question: str, turn) -> bool:
+    """Whether a definite noun of the question ("the family") is one the previous answer used: "What is the family
+    continuing?" after an answer about Hutchins' family is about that family, and too short to be found alone."""
+    if isinstance(turn, Answer) and turn.abstained:
+        return False
+    said = set(terms(_turn(turn)[1]))
+    return any(set(terms(m.group(1))) & said for m in _DEFINITE.finditer(question))
+
+
 def resolve_followup(question: str, history: list | None) -> str:
     """The question as it would be asked without the conversation; unchanged when it already stands alone."""
     if not history:
@@ -65,7 +77,8 @@ def resolve_followup(question: str, history: list | None) -> str:
         if head and fragment:
             return f"{head.group(1)} {fragment}?"
 
-    if _PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question) or _FRAGMENT_LEAD.match(question):
+    if (_PERSON_PRONOUN.search(question) or _OTHER_REFERENCE.search(question) or _FRAGMENT_LEAD.match(question)
+            or _names_what_was_said(question, history[-1])):
         # Keep the previous question's subject in view for retrieval.
         return f"{question} ({prev_q.strip().rstrip('?')})"
     return question

@@ -101,6 +101,16 @@ def test_followup_pronoun_reaches_back_while_the_conversation_stays_on_the_perso
     assert "Kari Morrissey" not in resolve_followup("What did she say?", [who, moved_on])
 
 
+def test_followup_naming_what_the_answer_spoke_of_keeps_the_previous_question_in_view():
+    opposed = ("Who opposed the decision to drop the appeal?",
+               "Hutchins’ family in Ukraine opposed the decision and is continuing a civil lawsuit.")
+    assert resolve_followup("What is the family continuing?", [opposed]) == \
+        "What is the family continuing? (Who opposed the decision to drop the appeal)"
+    # a question about something the answer did not speak of stands alone
+    assert resolve_followup("What is the capital of France?", [opposed]) == "What is the capital of France?"
+    assert resolve_followup("Who was the armorer?", [opposed]) == "Who was the armorer?"
+
+
 def test_followup_through_ask_uses_history(engine):
     first = engine.ask("Who was the film's armorer?")
     second = engine.ask("What was she convicted of?", history=[first])
