@@ -197,8 +197,10 @@ _AMOUNT_RE = re.compile(
     r"\b\d[\d,.]*\s*(?:million|billion|trillion)\b|\b(?:millions|billions) of\b|\bfree\b|\bnothing\b|"
     r"\d\s?%|\bper ?cent\b|\b(?:twice|double|doubled|triple|tripled|half|halved|times)\b", re.I)
 
-# Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056".
-_NOT_A_YEAR = re.compile(r"§+\s*[\w.()-]+(?:(?:,\s*|\s+(?:and|or|to)\s+)[\w.()-]+)*|\bNos?\.\s*[\d-]+")
+# Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited
+# case, which dates that case and not this one: "286 F.3d 47, 49 (1st Cir. 2002)", "553 U.S. 377 (2008)".
+_NOT_A_YEAR = re.compile(r"§+\s*[\w.()-]+(?:(?:,\s*|\s+(?:and|or|to)\s+)[\w.()-]+)*|\bNos?\.\s*[\d-]+|"
+                         r"\b\d{1,4} (?:[A-Z][\w.]*\s?){1,4}\d{1,5}(?:, \d{1,5}(?:[-–]\d{1,5})?)*\s*\([^()]{0,40}\d{4}\)")
 
 
 def asked_fact(question: QuestionInfo) -> str | None:

@@ -216,8 +216,10 @@ def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_sta
         assert not states_fact("AGE", text), text
     for text in ("on March 3, 2021", "Entered: 02/16/2005", "on Monday", "in 1998"):
         assert states_fact("DATE", text), text
-    # statute and docket numbers are not years
+    # statute and docket numbers are not years, nor is a cited case's year a date of this one
     assert not states_fact("DATE", "five counts of bank fraud, see 18 U.S.C. §§ 1344 and 2, in No. 08-2056")
+    assert not states_fact("DATE", "we rejected it in United States v. Moore, 286 F.3d 47, 49 (1st Cir. 2002), and "
+                                   "see nothing in United States v. Rodriquez, 553 U.S. 377 (2008)")
     assert fact("How much did Baldwin pay in damages?") == "AMOUNT" and fact("How much time did she serve?") is None
     for text in ("pay $9,150,603.00 restitution", "costs 40 Swiss francs", "a fee of GBP 342,500", "raised by 50%"):
         assert states_fact("AMOUNT", text), text
