@@ -17,11 +17,11 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
   questions;
 - questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
   question's names swapped for names of that article, so that "unanswerable" is not "unknown names";
-- swapped-fact questions (phases 4-6): a SQuAD train question whose name or year that the answering sentence
+- swapped-fact questions (phases 4-7): a SQuAD train question whose name or year that the answering sentence
   shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact";
-- the other seeded half of the SQuAD train questions (phase 6), with its own wrong-record, swapped-fact and
+- the other seeded half of the SQuAD train questions (phases 6-7), with its own wrong-record, swapped-fact and
   contradicted questions;
-- contradicted questions (phases 5-6): a SQuAD train question negated ("When wasn't it built?") or with a word it
+- contradicted questions (phases 5-7): a SQuAD train question negated ("When wasn't it built?") or with a word it
   shares with the answering sentence turned into its opposite ("largest" -> "smallest"): "the record says the
   contrary".
 
@@ -478,11 +478,13 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
     from qa.reader_model import bundled_encoder_path
 
     schedule = schedule or (phase,)
+    out = WORK / phase.output
+    if (out / "final").exists():
+        return out / "final"  # a finished phase, or one stopped at `stop_after`, ends at once
     set_seed(SEED)
     torch.set_num_threads(2)
     data = prepare()
     tokenizer = AutoTokenizer.from_pretrained(bundled_encoder_path())
-    out = WORK / phase.output
     args = TrainingArguments(
         output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=phase.max_steps,
         learning_rate=phase.learning_rate, warmup_steps=max(1, phase.max_steps // 20), lr_scheduler_type="linear",
@@ -518,8 +520,10 @@ SAVE_STEPS = 200
 # 4. from phase 3's checkpoint-400, the same with 2,400 swapped-fact questions mixed into the groups left;
 # 5. from phase 4's weights, the groups phase 4 had not reached, with 2,000 negated and opposite questions mixed in;
 # 6. from phase 5's weights, the other half of the SQuAD train questions (`prepare(1)`, none seen before), with
-#    4,000 swapped-fact and 3,000 contradicted questions made from them; 1,150 steps reach a fifth of them.
-# A finished phase resumes and ends at once, so the whole schedule can be rerun after a stop.
+#    4,000 swapped-fact and 3,000 contradicted questions made from them; 1,150 steps reach a fifth of them;
+# 7. from phase 6's weights, the groups of that half phase 6 had not reached, on a 2,400-step schedule stopped at
+#    step 2,000 (lr 3.5e-6) for the session's time: 16,000 more groups.
+# A finished phase (its `final` written) ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
     Phase(1500, 400, output="checkpoints-all-layers", frozen_layers=0, span_weight=1.0, learning_rate=3e-5,
@@ -529,7 +533,9 @@ SHIPPED_SCHEDULE = (
     Phase(1150, output="checkpoints-contradicted", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
           warm_start="checkpoints-swapped/final", skip_steps=1400, contradicted=2000),
     Phase(1150, output="checkpoints-half1", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-contradicted/final", squad_half=1, swapped_facts=4000, contradicted=3000))
+          warm_start="checkpoints-contradicted/final", squad_half=1, swapped_facts=4000, contradicted=3000),
+    Phase(2400, 2000, output="checkpoints-half1b", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
+          warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
