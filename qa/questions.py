@@ -142,14 +142,15 @@ def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | No
 # question is answered only from a sentence that states one. Measured on SQuAD train (`python -m bench.stated_facts`):
 # the sentence holding the answer states an age for 170 of 184 age questions, a date for 446 of 452 date questions
 # and an amount for 294 of 296 money questions; most of the misses are eras ("What age did Portugal pioneer?").
-_AGE_QUESTION = re.compile(r"^(?:how old\b|at what age\b|(?:what|which) age (?=(?:did|do|does|is|was|were|are|can|must|"
-                           r"should|will|would|could|may)\b)|"
-                           r"what (?:is|was|were|are) (?:(?:the|a|his|her|their|its|[\w-]+['’]s?|median|average|mean|minimum|"
-                           r"maximum|youngest|oldest|lowest|highest) ){1,3}ages?\b(?! (?:group|range|bracket)))")
+_AGE_QUESTION = re.compile(
+    r"^(?:how old\b|at what age\b|"
+    r"(?:what|which) age (?=(?:did|do|does|is|was|were|are|can|must|should|will|would|could|may)\b)|"
+    r"what (?:is|was|were|are) (?:(?:the|a|his|her|their|its|[\w-]+['’]s?|median|average|mean|"
+    r"minimum|maximum|youngest|oldest|lowest|highest) ){1,3}ages?\b(?! (?:group|range|bracket)))")
 _DAY_QUESTION = re.compile(r"^(?:(?:on|by|since|until|from) )?(?:what|which) (?:date|day)\b")
-_N = (r"(?:\d{1,3}|(?:" + "|".join("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-                                   "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-                                   "eighty ninety".split()) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)")
+_NUMBER_NAMES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                 "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety").split()
+_N = (r"(?:\d{1,3}|(?:" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)")
 _SMALL_N = _N.replace(r"\d{1,3}", r"\d{1,2}", 1)
 _SPAN = r"(?:years?|months?|weeks?|days?|decades?|centuries|century|millennia|millennium)"
 _NOT_AN_AGE = (r"(?![-,.]?\d)(?![- ]?(?:%|percent|[ap]\.?m\b|o'clock|" + _SPAN +
@@ -158,7 +159,8 @@ _AGE_RE = re.compile(
     r"\b" + _N + r"[- ]" + _SPAN + r"[- ]old\b|\b(?:several|many|a few|few|some|hundreds of|thousands of|millions of) "
     + _SPAN + r" old\b|\b(?:century|decades?|years?|centuries)[- ]old\b|"
     r"\b" + _N + r" (?:years?|months?) of age\b|\bages? (?:[\w'’-]+ ){0,5}?(?:was|is|were|are|of|at|to) "
-    r"(?:about |around |only |just )?[\d.]*\d\b|\b(?:as (?:young|old) as|above|over the age of) " + _N + r"\b|\bage[ds]? (?:of )?(?:about |around |only |just )?" + _N + r"\b|"
+    r"(?:about |around |only |just )?[\d.]*\d\b|\b(?:as (?:young|old) as|above|over the age of) " + _N + r"\b|"
+    r"\bage[ds]? (?:of )?(?:about |around |only |just )?" + _N + r"\b|"
     r"\bage \(\d{1,3}\)|\b(?:then|aged?) " + _N + r"\b|\((?:then |aged? )" + _N + r"\)|"
     # "Smith, 45, said": the news apposition
     r"\b[A-Z][\w'’.-]+, \d{1,3}, |"
@@ -183,15 +185,16 @@ _DAY_RE = re.compile(
     r"\b(?:the )?\d{1,2}(?:st|nd|rd|th) (?:of|day)\b|\b(?:today|yesterday|tomorrow)\b", re.I)
 # "How much did he pay?": money, or a share of something ("20%", "twice as much"); not a duration or a count.
 _MONEY_QUESTION = re.compile(
-    r"^how much (?!time\b)(?:money\b|(?:did|does|do|was|were|is|are|will|would|had|has|have)\b.*\b(?:pay|paid|pays|cost|costs|"
-    r"spend|spent|spends|earn|earned|earns|owe|owed|owes|fined?|damages|worth|charge|charged|charges|settle|settled|"
-    r"award|awarded|donate|donated|invest|invested|bail|bond|salary|budget|price|fee|fees|compensation|restitution|"
-    r"forfeit|forfeited|forfeiture)\b)")
+    r"^how much (?!time\b)(?:money\b|(?:did|does|do|was|were|is|are|will|would|had|has|have)\b.*\b(?:pay|paid|pays|"
+    r"cost|costs|spend|spent|spends|earn|earned|earns|owe|owed|owes|fined?|damages|worth|charge|charged|charges|"
+    r"settle|settled|award|awarded|donate|donated|invest|invested|bail|bond|salary|budget|price|fee|fees|"
+    r"compensation|restitution|forfeit|forfeited|forfeiture)\b)")
 _CURRENCY = (r"(?:(?:US |Swiss |Canadian |Australian |New Zealand |Hong Kong )?(?:USD|EUR|GBP|dollars?|pounds?|euros?|"
              r"cents?|yen|francs?|marks?|rupees?|yuan|pesos?|lire|shillings?|guineas?|crowns?|rubles?|roubles?|rials?|"
              r"dirhams?|pence|penny|halfpenny)\b)")
 _AMOUNT_RE = re.compile(
-    r"[$£€¥₹¢]\s?[\d.]|\d\s?¢|\b(?:USD|GBP|EUR|US\$|Rs\.?)\s?\d|\b\d[\d,.]*\s*(?:million |billion |trillion |thousand |hundred )?" + _CURRENCY + "|"
+    r"[$£€¥₹¢]\s?[\d.]|\d\s?¢|\b(?:USD|GBP|EUR|US\$|Rs\.?)\s?\d|"
+    r"\b\d[\d,.]*\s*(?:million |billion |trillion |thousand |hundred )?" + _CURRENCY + "|"
     r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|thousand|million|billion|"
     r"several|\w+-\w+) (?:million |billion |thousand |hundred )?" + _CURRENCY + "|"
     r"\b\d[\d,.]*\s*(?:million|billion|trillion)\b|\b(?:millions|billions) of\b|\bfree\b|\bnothing\b|"
@@ -199,8 +202,9 @@ _AMOUNT_RE = re.compile(
 
 # Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited
 # case, which dates that case and not this one: "286 F.3d 47, 49 (1st Cir. 2002)", "553 U.S. 377 (2008)".
-_NOT_A_YEAR = re.compile(r"§+\s*[\w.()-]+(?:(?:,\s*|\s+(?:and|or|to)\s+)[\w.()-]+)*|\bNos?\.\s*[\d-]+|"
-                         r"\b\d{1,4} (?:[A-Z][\w.]*\s?){1,4}\d{1,5}(?:, \d{1,5}(?:[-–]\d{1,5})?)*\s*\([^()]{0,40}\d{4}\)")
+_NOT_A_YEAR = re.compile(
+    r"§+\s*[\w.()-]+(?:(?:,\s*|\s+(?:and|or|to)\s+)[\w.()-]+)*|\bNos?\.\s*[\d-]+|"
+    r"\b\d{1,4} (?:[A-Z][\w.]*\s?){1,4}\d{1,5}(?:, \d{1,5}(?:[-–]\d{1,5})?)*\s*\([^()]{0,40}\d{4}\)")
 
 
 def asked_fact(question: QuestionInfo) -> str | None:
