@@ -20,7 +20,8 @@ from .train_reader import SQUAD_TRAIN
 
 
 def answer_sentences(path=SQUAD_TRAIN):
-    """(question, gold answer, the sentence holding it, asked fact) for each question asking for an age, a date or a sum of money."""
+    """(question, gold answer, the sentence holding it, asked fact) for each question asking for an age, a date
+    or a sum of money."""
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for paragraph in article["paragraphs"]:
             context, spans = paragraph["context"], None

@@ -150,8 +150,16 @@ _AGE_QUESTION = re.compile(
 _DAY_QUESTION = re.compile(r"^(?:(?:on|by|since|until|from) )?(?:what|which) (?:date|day)\b")
 _NUMBER_NAMES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                  "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety").split()
-_N = (r"(?:\d{1,3}|(?:" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)")
-_SMALL_N = _N.replace(r"\d{1,3}", r"\d{1,2}", 1)
+
+
+def _age_number(max_digits: int) -> str:
+    """An age as digits or words: "45", "forty-five"."""
+    return (r"(?:\d{1,%d}|(?:" % max_digits + "|".join(_NUMBER_NAMES)
+            + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)")
+
+
+_N = _age_number(3)
+_SMALL_N = _age_number(2)  # after "at": "at 17", not "at 138" (a page)
 _SPAN = r"(?:years?|months?|weeks?|days?|decades?|centuries|century|millennia|millennium)"
 _NOT_AN_AGE = (r"(?![-,.]?\d)(?![- ]?(?:%|percent|[ap]\.?m\b|o'clock|" + _SPAN +
                r"|points?|feet|metres?|meters?|miles?|km|times|people|per|mph|degrees?))")
