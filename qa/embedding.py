@@ -49,7 +49,7 @@ class Embedder:
         self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
                              else self._model.get_sentence_embedding_dimension())
         if precision == "bf16":
-            cast_linear_weights(self._model)
+            pack_linear_weights(self._model)
         self._lock = threading.Lock()  # torch modules are not re-entrant across threads for our purposes
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
@@ -75,16 +75,54 @@ class Embedder:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def cast_linear_weights(module) -> None:
-    """Store the matrix weights in bfloat16 once. Under bf16 autocast a matrix multiply casts its float32 weight on
-    every call (the cast is cached only within one autocast region): for MiniLM, 11M numbers a forward pass.
-    Autocast computes the same products from weights already in bfloat16, so the results are unchanged; layer
-    norms and embeddings stay in float32."""
+def pack_linear_weights(module) -> None:
+    """Store the matrix weights in bfloat16 once, packed in oneDNN's blocked layout where this torch has it.
+
+    Under bf16 autocast a matrix multiply casts its float32 weight on every call (the cast is cached only within
+    one autocast region): for MiniLM, 11M numbers a forward pass. A bfloat16 weight still gets reordered into
+    oneDNN's blocked layout on every call; packing it once makes the reader's forward pass about 15% faster
+    (README, "Speed"). The products are the same: layer norms and embeddings stay in float32."""
     import torch
 
-    for layer in module.modules():
-        if isinstance(layer, torch.nn.Linear):
-            layer.to(torch.bfloat16)
+    packed = _packed_linear_class()
+    for parent in list(module.modules()):
+        for name, layer in list(parent.named_children()):
+            if type(layer) is torch.nn.Linear:
+                setattr(parent, name, packed(layer) if packed else layer.to(torch.bfloat16))
+
+
+@lru_cache(maxsize=1)
+def _packed_linear_class():
+    """A Linear over a prepacked bfloat16 weight (the op torch.compile's CPU backend uses), or None where this
+    torch lacks the op or the CPU lacks bfloat16 arithmetic: then weights are only cast."""
+    import torch
+
+    class PackedLinear(torch.nn.Module):
+        def __init__(self, linear: torch.nn.Linear):
+            super().__init__()
+            self.in_features, self.out_features = linear.in_features, linear.out_features
+            weight = linear.weight.detach().to(torch.bfloat16)
+            # The batch-size hint picks the layout only: any number of rows gives the same products.
+            self.register_buffer("packed_weight", torch.ops.mkldnn._reorder_linear_weight(weight, 64))
+            bias = None if linear.bias is None else linear.bias.detach().to(torch.bfloat16)
+            self.register_buffer("bias", bias)
+
+        def forward(self, x):
+            rows = x.reshape(-1, self.in_features).to(torch.bfloat16)
+            out = torch.ops.mkldnn._linear_pointwise(rows, self.packed_weight, self.bias, "none", [], "")
+            return out.reshape(*x.shape[:-1], self.out_features)
+
+    try:
+        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            return None
+        probe = torch.nn.Linear(4, 3)
+        expected = torch.nn.functional.linear(torch.ones(2, 4).bfloat16(), probe.weight.bfloat16(),
+                                              probe.bias.bfloat16())
+        if not torch.allclose(PackedLinear(probe)(torch.ones(2, 4)).float(), expected.float()):
+            return None
+    except (AttributeError, RuntimeError):
+        return None
+    return PackedLinear
 
 
 @lru_cache(maxsize=1024)

@@ -44,15 +44,19 @@ def test_bf16_embeddings_stay_within_rounding_of_float32():
     assert (exact * reduced).sum(axis=1).min() > 0.999
 
 
-def test_bf16_embedder_stores_its_matrices_in_bf16_and_embeds_as_autocast_over_float32_does():
+def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float32_does():
     import torch
 
-    from qa.embedding import Embedder, get_embedder
+    from qa.embedding import Embedder, _packed_linear_class, get_embedder
 
     texts = ["The armorer was sentenced to 18 months in prison.", "Who was the armorer?"]
     model = Settings().embedding_model
     bf16 = get_embedder(model, "bf16")
-    assert {p.dtype for n, p in bf16._model.named_parameters() if n.endswith("dense.weight")} == {torch.bfloat16}
+    linears = [m for m in bf16._model.modules() if isinstance(m, torch.nn.Linear)]
+    if _packed_linear_class():  # oneDNN with bfloat16: every matrix prepacked, none left to cast per call
+        assert not linears and any(type(m) is _packed_linear_class() for m in bf16._model.modules())
+    else:
+        assert linears and {m.weight.dtype for m in linears} == {torch.bfloat16}
     autocast_over_float32 = Embedder(model, "fp32")
     autocast_over_float32.precision = "bf16"  # embeds under autocast, weights as loaded
     assert np.array_equal(bf16.encode(texts), autocast_over_float32.encode(texts))

@@ -106,15 +106,22 @@ def test_reduced_precisions_read_like_float32(model):
     assert np.argmax(bf16.scores) == np.argmax(exact.scores)
 
 
-def test_bf16_reader_stores_its_matrices_in_bf16_and_reads_as_autocast_over_float32_does():
-    """The weights are cast once at load instead of on every forward pass; the arithmetic is autocast's."""
+def test_bf16_reader_packs_its_matrices_once_and_reads_as_autocast_over_float32_does():
+    """The weights are cast (and packed for oneDNN) once at load instead of on every forward pass; the arithmetic
+    is autocast's."""
     import torch
+
+    from qa.embedding import _packed_linear_class
 
     question = "What was Hutchins' job?"
     sentences = ["Baldwin shot cinematographer Halyna Hutchins on the set.", "The charges were dropped in July."]
     contexts = ["", "Baldwin shot cinematographer Halyna Hutchins on the set."]
     bf16 = get_reader_model(precision="bf16")
-    assert bf16.network.score.weight.dtype == torch.bfloat16
+    if _packed_linear_class():
+        assert type(bf16.network.score) is _packed_linear_class()
+        assert not any(isinstance(m, torch.nn.Linear) for m in bf16.network.modules())
+    else:
+        assert bf16.network.score.weight.dtype == torch.bfloat16
     autocast_over_float32 = SentenceReaderModel(MODEL_DIR, "fp32")
     autocast_over_float32.precision = "bf16"  # reads under autocast, weights as loaded
     assert autocast_over_float32.network.score.weight.dtype == torch.float32
