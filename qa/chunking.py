@@ -22,6 +22,12 @@ def chunk_text(sentences) -> str:
     return " ".join(s.text for s in sentences)
 
 
+def search_text(doc: Document, sentences) -> str:
+    """What finds a chunk or a sentence in the index: its reading text, each line of an opinion's caption after its
+    role (`Document.roles`), since a bare "July 9, 2010" shares nothing with "When was the opinion issued?"."""
+    return " ".join(f"{doc.roles[s.index]} {s.text}" if s.index in doc.roles else s.text for s in sentences)
+
+
 def chunk_sentences(doc: Document, first_sentence_id: int, first_chunk_id: int, max_words: int = 120,
                     overlap_sentences: int = 1) -> list[Chunk]:
     """Chunks of `doc`; sentence ids are numbered from `first_sentence_id` in document order."""

@@ -20,7 +20,7 @@ from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedD
 from .layout import Block, Layout, clean_text, recover_layout
 from .ocr import recognise_pages, scanned_pages
 from .schema import Document, Sentence
-from .structure import SectionPath, case_name, parse_heading, part_heading, starts_caption
+from .structure import SectionPath, caption_roles, case_name, parse_heading, part_heading, starts_caption
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +116,13 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     if not sentences:  # nothing but what looks like page furniture ("-4-" alone): keep it rather than lose it
         lines = [Block("paragraph", (m.span(),)) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
         paragraphs, sentences, sections = _read_blocks(text, doc_id, Layout(lines), lines, markdown)
+    caption = None if markdown else case_name(text)
     if not title:
         # a court paper is known by its case name; other text by its first line
-        title = (None if markdown else case_name(text)) or _title_from_text(text, paragraphs, markdown) \
-            or Path(doc_id).stem
+        title = caption or _title_from_text(text, paragraphs, markdown) or Path(doc_id).stem
+    roles = caption_roles([s.text for s in sentences]) if caption else {}
     return Document(doc_id=doc_id, title=title, text=text, sha256=sha, sentences=sentences,
-                    paragraphs=paragraphs, pages=pages, sections=sections)
+                    paragraphs=paragraphs, pages=pages, sections=sections, roles=roles)
 
 
 def with_docket_entries(blocks: list[Block], entries: list[DocketEntry],

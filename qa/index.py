@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_sentences, chunk_text
+from .chunking import chunk_sentences, chunk_text, search_text
 from .documents import doc_id_for, list_corpus_files, load_document
 from .errors import EmptyCorpusError, IndexCorruptError, QAError, UnreadableDocumentError
 from .ocr import NEEDS_OCR, ocr_available
@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 # text, last page and offset anchors (layout recovery), and a chunk's text is its sentences' reading text. 5: each
 # document keeps the section of each paragraph (heading or docket entry), and a docket entry is one paragraph.
 # 6: chunk vectors are read back from the FAISS index instead of a second copy, sentence vectors are stored in
-# float16 (computed in bf16, so nothing is lost): 2.7 kB a sentence on the seed record instead of 4.4.
-FORMAT_VERSION = 6
+# float16 (computed in bf16, so nothing is lost): 2.7 kB a sentence on the seed record instead of 4.4. 7: a document
+# keeps the roles of its caption lines, and a caption line is embedded and indexed after its role.
+FORMAT_VERSION = 7
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
@@ -193,9 +194,12 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         else:
             todo_chunks.extend(range(c0, c1))
             todo_sentences.extend(range(s0, s1))
+    by_id = {doc.doc_id: doc for doc in documents}
+    sentence_texts = [search_text(by_id[s.doc_id], [s]) for s in sentences]
+    chunk_texts = [search_text(by_id[c.doc_id], [sentences[i] for i in c.sentence_ids]) for c in chunks]
     embed_started = time.perf_counter()
     if todo_sentences:
-        sentence_vectors[todo_sentences] = embedder.encode([sentences[i].text for i in todo_sentences],
+        sentence_vectors[todo_sentences] = embedder.encode([sentence_texts[i] for i in todo_sentences],
                                                            show_progress=progress)
     stages["embed_sentences_seconds"] = time.perf_counter() - embed_started
     t = time.perf_counter()
@@ -207,7 +211,7 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         chunk_vectors[same] = sentence_vectors[[chunks[i].sentence_ids[0] for i in same]]
     rest = [i for i in todo_chunks if not _single_sentence_text(chunks[i], sentences, fresh)]
     if rest:
-        chunk_vectors[rest] = embedder.encode([chunks[i].text for i in rest], show_progress=progress)
+        chunk_vectors[rest] = embedder.encode([chunk_texts[i] for i in rest], show_progress=progress)
     stages["embed_chunks_seconds"] = time.perf_counter() - t
     embed_seconds = time.perf_counter() - embed_started
 
@@ -216,8 +220,8 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
     faiss_index = None if milvus else make_faiss_index(chunk_vectors)
     stages["faiss_seconds"] = time.perf_counter() - t
     t = time.perf_counter()
-    chunk_bm25 = None if milvus else build_bm25([c.text for c in chunks])
-    sentence_bm25 = build_bm25([s.text for s in sentences])
+    chunk_bm25 = None if milvus else build_bm25(chunk_texts)
+    sentence_bm25 = build_bm25(sentence_texts)
     stages["bm25_seconds"] = time.perf_counter() - t
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -351,6 +355,7 @@ def _publish(index: CorpusIndex, index_dir: Path) -> Path:
 def _document_record(doc: Document) -> dict:
     return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "sha256": doc.sha256,
             "paragraphs": doc.paragraphs, "pages": doc.pages, "sections": doc.sections,
+            "roles": {str(i): role for i, role in doc.roles.items()},
             "sentences": [_sentence_record(doc.text, s) for s in doc.sentences]}
 
 
@@ -372,7 +377,8 @@ def _document_from_record(rec: dict) -> Document:
     return Document(doc_id, rec["title"], text, rec["sha256"],
                     [_sentence_from_record(doc_id, text, i, r) for i, r in enumerate(rec["sentences"])],
                     [tuple(p) for p in rec["paragraphs"]], [tuple(p) for p in rec["pages"]] if rec["pages"] else None,
-                    list(rec["sections"]))
+                    # a record of format 6 (Milvus keeps it until the next build) has no roles; it is then stale
+                    list(rec["sections"]), {int(i): role for i, role in rec.get("roles", {}).items()})
 
 
 def _write_json(path: Path, obj) -> None:

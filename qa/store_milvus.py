@@ -271,6 +271,7 @@ class _Writer:
     def documents(self, index, doc_ids: list[str], stored: dict[str, list[int]]) -> None:
         """Insert the chunks, sentences and document records of `doc_ids` (from `index`, a CorpusIndex just
         built), at fresh stored ids; `stored` gets each one's stored (s0, s1, c0, c1)."""
+        from .chunking import search_text
         from .index import _document_record
         from .text import term_lists
 
@@ -281,13 +282,15 @@ class _Writer:
             stored[doc_id] = [S0, S0 + (s1 - s0), C0, C0 + (c1 - c0)]
             self.next_sentence, self.next_chunk = S0 + (s1 - s0), C0 + (c1 - c0)
             chunks = index.chunks[c0:c1]
+            doc = index.documents[doc_id]
+            texts = [search_text(doc, [index.sentences[i] for i in c.sentence_ids]) for c in chunks]
             vectors = np.asarray(index.chunk_vectors[c0:c1], dtype=np.float32)
             _insert(self.client, self.version.chunks, ({
                 "id": C0 + i, "generation": g, "doc_id": doc_id, "start": c.start, "end": c.end,
                 "paragraph": index.sentences[c.sentence_ids[0]].paragraph,
                 "page": -1 if index.sentences[c.sentence_ids[0]].page is None else index.sentences[c.sentence_ids[0]].page,
                 "sentence_ids": [S0 + (sid - s0) for sid in c.sentence_ids], "text": c.text, "terms": bm25_text(t),
-                "vector": v.tolist()} for i, (c, t, v) in enumerate(zip(chunks, term_lists([c.text for c in chunks]),
+                "vector": v.tolist()} for i, (c, t, v) in enumerate(zip(chunks, term_lists(texts),
                                                                          vectors))))
             vectors = np.asarray(index.sentence_vectors[s0:s1], dtype=np.float32)
             _insert(self.client, self.version.sentences, ({"id": S0 + i, "generation": g, "doc_id": doc_id,
@@ -515,6 +518,7 @@ def load_version(settings: Settings, version: Version | None = None):
     """The live version (or `version`) as a CorpusIndex whose chunks stay in Milvus: documents, sentences and
     sentence vectors are read into memory (the reader and citations use them), the sentence BM25 is built here.
     None when nothing was published under the alias."""
+    from .chunking import search_text
     from .index import CorpusIndex, _document_from_record, build_bm25
 
     client, uri = connect(settings), milvus_uri(settings)
@@ -560,7 +564,7 @@ def load_version(settings: Settings, version: Version | None = None):
     chunks_store = MilvusChunks(client, uri, version, g, n_chunks, stored, local_s0, store.get("dead", {}))
     return CorpusIndex(manifest, documents, sentences, [],
                        ChunkVectors(client, version.chunks, n_chunks, dim, segments), sentence_vectors, None, None,
-                       build_bm25([s.text for s in sentences]), sentence_chunk=np.zeros(0, dtype=np.int64),
+                       build_bm25([search_text(documents[s.doc_id], [s]) for s in sentences]), sentence_chunk=np.zeros(0, dtype=np.int64),
                        store=chunks_store)
 
 

@@ -159,3 +159,73 @@ class SectionPath:
 def starts_caption(reading_text: str) -> bool:
     """A case number alone ("No. 92-1944", "Nos. 07-2209, 08-2308"): the caption of another document begins."""
     return bool(_CASE_NUMBER.fullmatch(reading_text))
+
+
+# ---------------------------------------------------------------------------------------------- caption roles
+
+# What each line of an opinion's caption is, in words a question would use. The reader reads a caption line with
+# its role as context ("The judge who wrote the opinion of the court: SOUTER, Associate Justice."), and the role's
+# words find it: a bare "July 9, 2010" shares nothing with "When was the opinion issued?".
+# Role words that every caption line would share ("appeal", "court") are left out: they would pull the whole
+# caption into the reader's shortlist for "How did the appeals court rule?".
+AUTHOR = "The author of the opinion, the judge who wrote it:"
+ISSUED = "The date the opinion was issued:"
+ARGUED = "The date of the oral argument:"
+COUNSEL = "The lawyers who argued for {party}:"
+PANEL = "The panel of judges who heard the case:"
+TRIAL_JUDGE = "The trial judge whose decision is under review:"
+DOCKET = "The docket numbers:"
+
+# "SOUTER, Associate Justice.", "TORRUELLA, Circuit Judge.": the surname in capitals opens the opinion.
+_BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,(?: [A-Z][a-z]+\.?)* (?:Judge|Justice)\.")
+_DATE_LINE = re.compile(r"(?P<what>(?:Argued|Heard|Submitted|Decided|Filed|Issued|Entered)(?: on)?:?\s+)?"
+                        r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+                        r"\.? \d{1,2}, \d{4}\.?", re.I)
+_COUNSEL = re.compile(r".*\bfor (?:the )?(?P<party>(?:cross-)?(?:appellants?|appellees?|defendants?|plaintiffs?|"
+                      r"petitioners?|respondents?)|united states|government|amic(?:us|i)\b.*?)(?:[\s,-]+\w+)*\.?", re.I)
+# "[Hon. Mark L. Wolf, U.S. District Judge]", alone or at the end of the "APPEAL FROM ..." lines it is printed under.
+_TRIAL_JUDGE = re.compile(r"\[Hon(?:\.|orable) [^\]]*(?:Judge|Justice)\]")
+
+
+def caption_roles(sentences: list[str]) -> dict[int, str]:
+    """The role of each caption line of an opinion, by sentence index: the lines before its byline ("SOUTER,
+    Associate Justice.", which is the author's), or, without a byline, up to its date line. Nothing for a text
+    without either near its top."""
+    head = sentences[:_CAPTION_LINES * 2]
+    end = next((i for i, s in enumerate(head) if _BYLINE.fullmatch(s)), None)
+    roles: dict[int, str] = {}
+    if end is not None:
+        roles[end] = AUTHOR
+    else:
+        end = next((i + 1 for i, s in enumerate(head) if _DATE_LINE.fullmatch(s)), None)
+        if end is None:
+            return {}
+    in_panel = False
+    for i, s in enumerate(sentences[:end]):
+        date = _DATE_LINE.fullmatch(s)
+        if date:
+            what = (date.group("what") or "").lower()
+            roles[i] = ARGUED if what.startswith(("argued", "heard", "submitted")) else ISSUED
+            in_panel = False
+        elif counsel := _COUNSEL.fullmatch(s):
+            roles[i] = COUNSEL.format(party=_party_represented(counsel.group("party")))
+            in_panel = False
+        elif s == "Before" or s.startswith("Before "):
+            in_panel = True
+            if s != "Before":
+                roles[i] = PANEL
+        elif in_panel:
+            roles[i] = PANEL
+        elif _TRIAL_JUDGE.search(s):
+            roles[i] = TRIAL_JUDGE
+        elif _CASE_NUMBER.fullmatch(s):
+            roles[i] = DOCKET
+    return roles
+
+
+def _party_represented(party: str) -> str:
+    """"the government" for "United States", "the appellant" for "appellants": how a question names the side."""
+    party = party.lower()
+    if party in ("united states", "government"):
+        return "the government"
+    return "an amicus curiae" if party.startswith("amic") else "the " + party.rstrip("s")

@@ -323,3 +323,55 @@ def test_the_court_records_are_titled_by_their_captions_and_cite_their_sections(
     assert celestin.section_of(confrontation.paragraph) == "II.A.1. Confrontation Clause Claim"
     beauchamp = docs["194550_united-states-v-beauchamp.txt"]
     assert "Errata sheet" in beauchamp.sections
+
+
+# ---------------------------------------------------------------------------------------------- caption roles
+
+def test_caption_lines_are_given_what_they_are_and_the_body_nothing():
+    from qa.structure import AUTHOR, ISSUED, PANEL, TRIAL_JUDGE
+
+    doc = parse(BEAUCHAMP_ERRATA)
+    roles = {doc.sentences[i].text: role for i, role in doc.roles.items()}
+    assert roles == {
+        "APPEAL FROM THE UNITED STATES DISTRICT COURT FOR THE DISTRICT OF RHODE ISLAND "
+        "[Hon. Ernest C. Torres, U.S. District Judge]": TRIAL_JUDGE,
+        "Breyer, Chief Judge, Campbell and Bownes, Senior Circuit Judges.": PANEL,
+        "David L. Martin, by Appointment of the Court, for appellant.": "The lawyers who argued for the appellant:",
+        "Lawrence D. Gaynor, Assistant United States Attorney, with whom Lincoln C. Almond, United States Attorney, "
+        "was on brief for the United States.": "The lawyers who argued for the government:",
+        "February 16, 1993": ISSUED,
+        "CAMPBELL, Senior Circuit Judge.": AUTHOR,
+    }
+
+
+def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
+    from qa.documents import list_corpus_files, load_document
+    from qa.structure import caption_roles
+
+    article = load_document(list_corpus_files(seed_corpus)[0], seed_corpus)
+    assert article.roles == {}
+    # without a byline the caption ends at its date line; without either there is no caption
+    assert caption_roles(["No. 09-1161", "UNITED STATES,", "v.", "JOHN DOE,", "Before", "Lynch, Chief Judge,",
+                          "Jane Roe for appellant.", "Argued March 3, 2010.", "He appeals."]) == {
+        0: "The docket numbers:", 5: "The panel of judges who heard the case:",
+        6: "The lawyers who argued for the appellant:", 7: "The date of the oral argument:"}
+    assert caption_roles(["He appeals.", "We affirm."]) == {}
+
+
+def test_a_caption_line_is_read_and_found_by_its_role(tmp_path):
+    """A bare byline or date line shares no word with the question about it: the reader reads it after its role,
+    and retrieval finds it by the role's words."""
+    from qa import Engine
+    from qa.reading import sentence_context
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "beauchamp.txt").write_text(BEAUCHAMP_ERRATA, encoding="utf-8")
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    doc = engine.index.documents["beauchamp.txt"]
+    byline = next(s for s in doc.sentences if s.text == "CAMPBELL, Senior Circuit Judge.")
+    assert sentence_context(doc, byline.index) == "The author of the opinion, the judge who wrote it:"
+    author = engine.ask("Which judge wrote the opinion?")
+    assert not author.abstained and "CAMPBELL, Senior Circuit Judge." in [" ".join(c.quote.split()) for c in author.citations]
+    issued = engine.ask("On what date was the opinion issued?")
+    assert not issued.abstained and "February 16, 1993" in [" ".join(c.quote.split()) for c in issued.citations]
