@@ -17,11 +17,11 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
   questions;
 - questions asked of the wrong record: a SQuAD train question against another article's candidates, with the
   question's names swapped for names of that article, so that "unanswerable" is not "unknown names";
-- swapped-fact questions (phases 4-7): a SQuAD train question whose name or year that the answering sentence
+- swapped-fact questions (phases 4-8): a SQuAD train question whose name or year that the answering sentence
   shares is swapped for another candidate's, asked of the same candidates: "this record, not this fact";
-- the other seeded half of the SQuAD train questions (phases 6-7), with its own wrong-record, swapped-fact and
+- the other seeded half of the SQuAD train questions (phases 6-8), with its own wrong-record, swapped-fact and
   contradicted questions;
-- contradicted questions (phases 5-7): a SQuAD train question negated ("When wasn't it built?") or with a word it
+- contradicted questions (phases 5-8): a SQuAD train question negated ("When wasn't it built?") or with a word it
   shares with the answering sentence turned into its opposite ("largest" -> "smallest"): "the record says the
   contrary".
 
@@ -535,7 +535,9 @@ SHIPPED_SCHEDULE = (
     Phase(1150, output="checkpoints-half1", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
           warm_start="checkpoints-contradicted/final", squad_half=1, swapped_facts=4000, contradicted=3000),
     Phase(2400, 2000, output="checkpoints-half1b", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150))
+          warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150),
+    Phase(2200, 1800, output="checkpoints-half1c", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
+          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
