@@ -18,7 +18,7 @@ from .text import terms
 def sentence_context(doc: Document, i: int) -> str:
     """What the reader sees before a candidate sentence, to resolve "he" or "the decision": the sentence before
     it in its paragraph, or, for a paragraph's first sentence, the document's title. A line of an opinion's caption
-    is read after what it is ("The judge who wrote the opinion of the court:"): "SOUTER, Associate Justice." then
+    is read after what it is ("The author of the opinion, the judge who wrote it:"): "SOUTER, Associate Justice." then
     answers "Who wrote the opinion?", and "July 9, 2010" no longer answers "When was he arrested?"."""
     if i in doc.roles:
         return doc.roles[i]

@@ -164,8 +164,8 @@ def starts_caption(reading_text: str) -> bool:
 # ---------------------------------------------------------------------------------------------- caption roles
 
 # What each line of an opinion's caption is, in words a question would use. The reader reads a caption line with
-# its role as context ("The judge who wrote the opinion of the court: SOUTER, Associate Justice."), and the role's
-# words find it: a bare "July 9, 2010" shares nothing with "When was the opinion issued?".
+# its role as context ("The author of the opinion, the judge who wrote it:" before "SOUTER, Associate Justice."),
+# and the role's words find it: a bare "July 9, 2010" shares nothing with "When was the opinion issued?".
 # Role words that every caption line would share ("appeal", "court") are left out: they would pull the whole
 # caption into the reader's shortlist for "How did the appeals court rule?".
 AUTHOR = "The author of the opinion, the judge who wrote it:"
