@@ -61,7 +61,7 @@ class Document:
     # Per paragraph, the section it is in: the heading it is under ("II.A. Severance") or the docket entry it is
     # ("Docket entry 187 (2005-09-13)"); None outside every section. Empty when not known.
     sections: list[str | None] = field(default_factory=list)
-    # Per sentence index, what a line of an opinion's caption is ("The date the court issued its opinion:"; see
+    # Per sentence index, what a line of an opinion's caption is ("The date the opinion was issued:"; see
     # `qa.structure.caption_roles`): the reader's context for it, and words that find it.
     roles: dict[int, str] = field(default_factory=dict)
 
