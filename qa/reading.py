@@ -12,7 +12,7 @@ from .index import CorpusIndex
 from .questions import QuestionInfo, states_fact
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
-from .text import terms
+from .text import first_distinct, terms
 
 
 def sentence_context(doc: Document, i: int) -> str:
@@ -35,14 +35,11 @@ def is_headline(index: CorpusIndex, sentence_id: int) -> bool:
 
 
 def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
-    """Every sentence of the retrieved passages once, in passage order; a headline summarises, so the sentences
-    of the body are the evidence to cite."""
-    seen = {}
-    for p in passages:
-        for sid in p.chunk.sentence_ids:
-            if sid not in seen and not is_headline(index, sid):
-                seen[sid] = None
-    return list(seen)
+    """Every sentence of the retrieved passages once, in passage order, and each wording once (a sentence that
+    an erratum or another filing repeats is read once); a headline summarises, so the sentences of the body are
+    the evidence to cite."""
+    ids = dict.fromkeys(sid for p in passages for sid in p.chunk.sentence_ids if not is_headline(index, sid))
+    return first_distinct(ids, lambda sid: index.sentences[sid].text, len(ids))
 
 
 @dataclass

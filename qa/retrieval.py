@@ -7,6 +7,7 @@ import numpy as np
 
 from .index import CorpusIndex
 from .schema import Passage
+from .text import first_distinct
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
@@ -48,7 +49,8 @@ def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str
     dense_ids, dense = dense_ranking(index, query_vector, depth)
     lexical = bm25_scores(index.chunk_bm25, query_terms)
     lexical_ids = top_indices(lexical, depth)
-    fused = reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k)[:top_k]
+    fused = first_distinct(reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k),
+                           lambda item: index.chunks[item[0]].text, top_k)
     passages = []
     for rank, (chunk_id, score) in enumerate(fused):
         chunk = index.chunks[chunk_id]

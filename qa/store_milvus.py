@@ -36,6 +36,7 @@ import numpy as np
 from .errors import QAError, StoreAuthError, StoreUnavailableError
 from .schema import Chunk, Passage
 from .settings import Settings
+from .text import first_distinct
 
 log = logging.getLogger(__name__)
 
@@ -489,8 +490,9 @@ class MilvusChunks:
                                                             "vector"])[0]
         except Exception as exc:  # noqa: BLE001
             raise store_error(exc, self.uri, "search") from None
-        hits = sorted((h for h in hits if h["entity"]["doc_id"] in self.stored),
-                      key=lambda h: (-h["distance"], h["id"]))[:top_k]
+        hits = first_distinct(sorted((h for h in hits if h["entity"]["doc_id"] in self.stored),
+                                     key=lambda h: (-h["distance"], h["id"])),
+                              lambda h: h["entity"]["text"], top_k)
         passages = []
         for rank, hit in enumerate(hits):
             e = hit["entity"]

@@ -11,3 +11,23 @@ def test_rrf_rewards_agreement_between_rankings():
 
 def test_rrf_with_one_empty_ranking_keeps_the_other_order():
     assert [i for i, _ in reciprocal_rank_fusion([[5, 4, 9], []])] == [5, 4, 9]
+
+
+def test_a_document_saved_twice_gives_distinct_passages_and_candidates(seed_corpus, tmp_path, monkeypatch):
+    """The copy's passages would fill the top k with the same words twice, and the reader would score each
+    sentence twice: top k distinct passages, each candidate wording once."""
+    from qa import Engine
+    from qa.reader_model import SentenceReaderModel
+
+    source = next(seed_corpus.iterdir())
+    (seed_corpus / "saved-again.txt").write_text(source.read_text(encoding="utf-8").replace("\n", "\n\n"),
+                                                 encoding="utf-8")
+    read = []
+    real = SentenceReaderModel.read
+    monkeypatch.setattr(SentenceReaderModel, "read",
+                        lambda self, q, sentences, contexts: read.append(sentences) or real(self, q, sentences, contexts))
+    engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
+    answer = engine.ask("Who was the armorer on the film?")
+    texts = [" ".join(p.chunk.text.split()) for p in answer.passages]
+    assert len(texts) == engine.settings.top_k and len(set(texts)) == len(texts)
+    assert read and len(set(read[0])) == len(read[0]) == engine.settings.reader_candidates
