@@ -24,8 +24,12 @@ def test_a_document_saved_twice_gives_distinct_passages_and_candidates(seed_corp
                                                  encoding="utf-8")
     read = []
     real = SentenceReaderModel.read
-    monkeypatch.setattr(SentenceReaderModel, "read",
-                        lambda self, q, sentences, contexts: read.append(sentences) or real(self, q, sentences, contexts))
+
+    def spy(self, question, sentences, contexts):
+        read.append(sentences)
+        return real(self, question, sentences, contexts)
+
+    monkeypatch.setattr(SentenceReaderModel, "read", spy)
     engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
     answer = engine.ask("Who was the armorer on the film?")
     texts = [" ".join(p.chunk.text.split()) for p in answer.passages]
