@@ -93,3 +93,64 @@ def test_a_phase_on_the_other_half_starts_afresh_on_its_questions_and_makes_its_
     made = [g for g in second if g.source == "contradicted"]
     assert len(made) == 4 and all("mill" in g.question and "wasn't" in g.question for g in made)
     assert third == second[8:]  # a later phase on the same half goes on where that one stopped
+
+
+SYNONYMS = {"rehearsal": ["dry run"], "fired": ["discharged"], "film": ["movie", "picture"], "rust": ["corrosion"]}
+
+
+def test_words_shared_with_the_answer_are_asked_in_other_words():
+    from bench.train_reader import synonym_question
+
+    gold = "Baldwin fired a Colt .45 during a rehearsal on the film set of Rust, the movie's armorer said."
+    asked = synonym_question("What gun was fired during the rehearsal?", gold, SYNONYMS, random.Random(0))
+    assert asked == "What gun was discharged during the dry run?"
+    # a synonym the answer itself uses would keep the shared word; names stay as they are
+    assert synonym_question("Which film was Baldwin on?", gold, SYNONYMS, random.Random(0)) == \
+        "Which picture was Baldwin on?"
+    assert synonym_question("Who was shot on Rust?", gold, SYNONYMS, random.Random(0)) is None
+
+
+def test_synonym_groups_keep_the_answer_and_leave_out_unanswerable_questions():
+    from bench.train_reader import synonym_groups
+
+    sentences = ["Baldwin fired a Colt .45 during a rehearsal.", "The town grew."]
+    answerable = group("What was fired during the rehearsal?", sentences, 0)
+    answerable.span = (15, 24)
+    unanswerable = group("What was fired during the rehearsal?", sentences, -1)
+    (made,) = synonym_groups([answerable, unanswerable], 5, random.Random(0), SYNONYMS)
+    assert made.question == "What was discharged during the dry run?" and made.source == "synonym"
+    assert (made.target, made.span, made.sentences) == (0, (15, 24), sentences)
+
+
+def test_wordnet_synonyms_read_the_database_files_and_keep_words_of_few_senses(tmp_path):
+    from bench.train_reader import wordnet_synonyms
+
+    (tmp_path / "index.noun").write_text(
+        "  1 This software and database is being provided\n"
+        "rehearsal n 1 1 @ 1 1 00000100  \n"
+        "match n 3 1 @ 3 2 00000200 00000300 00000400  \n"
+        "quake n 1 1 @ 1 0 00000500  \n")
+    (tmp_path / "data.noun").write_text(
+        "00000100 04 n 02 rehearsal 0 dry_run 0 000 | a practice performance  \n"
+        "00000200 04 n 02 match 0 lucifer 0 000 | a lighter  \n"
+        "00000500 04 n 03 quake 0 earthquake 0 seism 0 000 | shaking of the ground  \n")
+    for name in ("index.verb", "index.adj", "index.adv", "data.verb", "data.adj", "data.adv"):
+        (tmp_path / name).write_text("")
+    assert wordnet_synonyms(tmp_path) == {"rehearsal": ["dry run"], "quake": ["earthquake", "seism"]}
+    assert wordnet_synonyms(tmp_path, vocabulary={"dry", "run", "earthquake"}) == \
+        {"rehearsal": ["dry run"], "quake": ["earthquake"]}
+
+
+def test_a_phase_mixes_fairytale_groups_back_in_from_the_first_half():
+    from bench.train_reader import Phase, phase_dataset
+
+    seen = [group(f"When was school {i} opened?", [f"School {i} opened in 1850.", "The town grew."], 0)
+            for i in range(16)]
+    tales = [Group(f"Why did fox {i} run?", ["The fox ran home.", "It was late."], [""] * 2, 0, None, "fairytale")
+             for i in range(6)]
+    other = [group(f"When was mill {i} opened?", [f"The mill {i} opened in 1850.", "The town grew."], 0)
+             for i in range(8)]
+    schedule = (Phase(10), Phase(10, squad_half=1, fairytale=4))
+    mixed = phase_dataset(schedule, 1, seen + tales, 8, other).groups
+    assert sum(g.source == "fairytale" for g in mixed) == 4
+    assert sorted(id(g) for g in mixed if g.source == "squad") == sorted(map(id, other))
