@@ -23,10 +23,7 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
   contradicted questions;
 - contradicted questions (phases 5-8): a SQuAD train question negated ("When wasn't it built?") or with a word it
   shares with the answering sentence turned into its opposite ("largest" -> "smallest"): "the record says the
-  contrary";
-- synonym questions (phase 9): a SQuAD train question whose words shared with the answering sentence are replaced
-  by WordNet synonyms the sentence does not use ("during the rehearsal" -> "during the dry run"), so that the answer
-  is found by meaning, as people ask. WordNet comes from Debian (`apt-get install wordnet-base`), only for this.
+  contrary".
 
 Each question becomes a group of `GROUP` candidate sentences picked by the product's own first stage
 (`qa.retrieval.shortlist`: dense + BM25 over the article's sentences), the gold sentence added when the first
@@ -224,12 +221,11 @@ def fairytale_groups(embedder, split: str = "train") -> list[Group]:
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 
 
-def rewritten_groups(groups: list[Group], count: int, rng: random.Random, rewrite, source: str,
-                     keeps_answer: bool = False) -> list[Group]:
+def rewritten_unanswerable(groups: list[Group], count: int, rng: random.Random, rewrite, source: str) -> list[Group]:
     """Up to `count` SQuAD train questions the record answers, in a seeded order, rewritten by
-    `rewrite(question, gold_sentence, other_sentences)` (None: no rewrite fits) and asked of the same candidates.
-    A rewrite into a question the record does not answer labels none of them: the sentence that answered the
-    original is the hard negative. One that `keeps_answer` keeps the answering sentence and short answer."""
+    `rewrite(question, gold_sentence, other_sentences)` into ones it does not answer (None: no rewrite fits). They
+    are asked of the same candidates, none labelled as answering: the sentence that answered the original is the
+    hard negative."""
     out = []
     for g in rng.sample(groups, len(groups)):
         if len(out) >= count:
@@ -239,8 +235,7 @@ def rewritten_groups(groups: list[Group], count: int, rng: random.Random, rewrit
         others = [s for i, s in enumerate(g.sentences) if i != g.target]
         question = rewrite(g.question, g.sentences[g.target], others)
         if question:
-            target, span = (g.target, g.span) if keeps_answer else (-1, None)
-            out.append(Group(question, g.sentences, g.contexts, target, span, source))
+            out.append(Group(question, g.sentences, g.contexts, -1, None, source))
     return out
 
 
@@ -260,7 +255,7 @@ def swapped_fact_groups(groups: list[Group], count: int, rng: random.Random) -> 
                 return question[:m.start()] + rng.choice(pool) + question[m.end():]
         return None
 
-    return rewritten_groups(groups, count, rng, swap_fact, "swapped-fact")
+    return rewritten_unanswerable(groups, count, rng, swap_fact, "swapped-fact")
 
 
 # "was" -> "wasn't": the contraction keeps the question grammatical wherever the auxiliary stands.
@@ -309,106 +304,9 @@ def opposite_question(question: str, gold: str) -> str | None:
 def contradicted_groups(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
     """SQuAD v2's "negation" and "antonym" questions: a question the record answers turned into one it contradicts
     (`opposite_question`, else `negated_question`)."""
-    return rewritten_groups(
+    return rewritten_unanswerable(
         groups, count, rng, lambda q, gold, _: opposite_question(q, gold) or negated_question(q, gold),
         "contradicted")
-
-
-WORDNET = Path("/usr/share/wordnet")  # Debian's wordnet-base: only to build phase 9's synonym questions
-_POS_FILES = ("noun", "verb", "adj", "adv")
-# WordNet's own detachment rules (morphy): an inflected word -> candidate base forms.
-_DETACH = {"noun": (("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
-                    ("ies", "y"), ("s", "")),
-           "verb": (("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", ""),
-                    ("s", "")),
-           "adj": (("er", ""), ("est", ""), ("er", "e"), ("est", "e")), "adv": ()}
-
-
-def wordnet_synonyms(root: Path = WORDNET, vocabulary: set[str] | None = None,
-                     max_senses: int = 2) -> dict[str, list[str]]:
-    """word -> the other words of its most frequent sense, over nouns, verbs, adjectives and adverbs (the sense
-    with WordNet's highest tagged-sense count wins), irregular forms included through the exception lists. Read
-    from the WordNet database files. With `vocabulary` (the bundled tokenizer's whole words), only synonyms made of
-    its words: common words, not "cognize" for "know". Only words with at most `max_senses` senses in all: WordNet
-    does not say which sense a question means, and "match" (12 senses) became "check" in "declared a draw"."""
-    if not (root / "index.noun").is_file():
-        raise SystemExit(f"WordNet is not in {root}: apt-get install wordnet-base (only to build phase 9's data).")
-    first: dict[str, tuple[int, str, str]] = {}  # lemma -> (tagged-sense count, pos, first synset offset)
-    senses: dict[str, int] = {}
-    words_of: dict[tuple[str, str], list[str]] = {}
-    for pos in _POS_FILES:
-        wanted = set()
-        for line in (root / f"index.{pos}").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith(" "):
-                continue
-            f = line.split()
-            lemma, p_cnt = f[0], int(f[3])
-            tagged, offset = int(f[5 + p_cnt]), f[6 + p_cnt]
-            senses[lemma] = senses.get(lemma, 0) + int(f[2])
-            if lemma not in first or tagged > first[lemma][0]:
-                first[lemma] = (tagged, pos, offset)
-            wanted.add(offset)
-        for line in (root / f"data.{pos}").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith(" ") or line[:8] not in wanted:
-                continue
-            f = line.split()
-            count = int(f[3], 16)
-            words_of[(pos, f[0])] = [re.sub(r"\(.*\)$", "", w).replace("_", " ") for w in f[4:4 + 2 * count:2]]
-    synonyms = {}
-    for lemma, (_, pos, offset) in first.items():
-        words = [w for w in words_of.get((pos, offset), []) if w.lower() != lemma and w.islower()
-                 and re.fullmatch(r"[a-z]+(?: [a-z]+)*", w) and (vocabulary is None or set(w.split()) <= vocabulary)]
-        if words and "_" not in lemma and senses[lemma] <= max_senses:
-            synonyms[lemma] = words
-    for pos in _POS_FILES:  # irregular forms: "ran" -> "run", "children" -> "child"
-        exc = root / f"{pos}.exc"
-        for line in exc.read_text(encoding="utf-8").splitlines() if exc.is_file() else []:
-            f = line.split()
-            if len(f) >= 2 and f[1] in synonyms:
-                synonyms.setdefault(f[0], synonyms[f[1]])
-    return synonyms
-
-
-def base_forms(word: str) -> list[str]:
-    forms = [word]
-    for rules in _DETACH.values():
-        forms += [word[: -len(a)] + b for a, b in rules if word.endswith(a) and len(word) > len(a) + 2]
-    return forms
-
-
-def synonym_question(question: str, gold: str, synonyms: dict[str, list[str]], rng: random.Random,
-                     most: int = 2) -> str | None:
-    """The question with up to `most` of the content words it shares with its answering sentence replaced by a
-    WordNet synonym that the sentence does not use ("When did the rehearsal start?" -> "When did the practice
-    session start?"), so that the answer has to be found by meaning, as people ask. Names (capitalised) stay;
-    None when no shared word has a synonym."""
-    from qa.text import STOPWORDS, terms
-
-    gold_terms = set(terms(gold))
-    spots = [m for m in re.finditer(r"(?<![\w'-])[A-Za-z]+(?![\w'-])", question)
-             if m.start() > 0 and m.group(0).islower() and m.group(0) not in STOPWORDS and len(m.group(0)) > 2
-             and set(terms(m.group(0))) <= gold_terms]
-    rng.shuffle(spots)
-    replaced = {}
-    for m in spots:
-        options = [w for form in base_forms(m.group(0)) for w in synonyms.get(form, [])
-                   if not set(terms(w)) & (gold_terms | set(terms(m.group(0))))]
-        if options:
-            replaced[m.span()] = rng.choice(options)
-        if len(replaced) == most:
-            break
-    if not replaced:
-        return None
-    for (start, end), word in sorted(replaced.items(), reverse=True):
-        question = question[:start] + word + question[end:]
-    return question
-
-
-def synonym_groups(groups: list[Group], count: int, rng: random.Random, synonyms: dict[str, list[str]]) -> list[Group]:
-    """Up to `count` SQuAD train questions the record answers, asked again in other words (`synonym_question`):
-    same candidates, same answering sentence and short answer."""
-    return rewritten_groups(groups, count, rng, lambda q, gold, _: synonym_question(q, gold, synonyms, rng),
-                            "synonym", keeps_answer=True)
 
 
 class _GroupUnpickler(pickle.Unpickler):
@@ -534,8 +432,6 @@ class Phase:
     # Which half of the SQuAD train questions (1: `prepare(1)`); a phase on another half than the one before it
     # starts afresh on that half's groups, else it goes on where the one before stopped.
     squad_half: int = 0
-    synonyms: int = 0  # questions with words they share with the answer turned into WordNet synonyms (`synonym_groups`)
-    fairytale: int = 0  # FairytaleQA training groups (educators' paraphrases; phases 1-5 saw them) mixed in again
 
 
 def new_network(phase: Phase):
@@ -567,17 +463,6 @@ def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], g
         extra += swapped_fact_groups(source, phase.swapped_facts, random.Random(SEED))
     if phase.contradicted:
         extra += contradicted_groups(source, phase.contradicted, random.Random(SEED + index))
-    if phase.fairytale:
-        tales = [g for g in train if g.source == "fairytale"]
-        extra += random.Random(SEED + index).sample(tales, min(phase.fairytale, len(tales)))
-    if phase.synonyms:
-        from transformers import AutoTokenizer
-
-        from qa.reader_model import bundled_encoder_path
-
-        vocabulary = set(AutoTokenizer.from_pretrained(bundled_encoder_path()).get_vocab())
-        extra += synonym_groups(source, phase.synonyms, random.Random(SEED + index),
-                                wordnet_synonyms(vocabulary=vocabulary))
     if phase.squad_half != (schedule[index - 1].squad_half if index else 0):
         return GroupDataset(source + extra, groups_per_step)
     dataset = phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
@@ -639,10 +524,8 @@ SAVE_STEPS = 200
 # 7. from phase 6's weights, the groups of that half phase 6 had not reached, on a 2,400-step schedule stopped at
 #    step 2,000 (lr 3.5e-6) for the session's time: 16,000 more groups.
 # 8. from phase 7's weights, the groups of that half phase 7 had not reached, on a 2,200-step schedule stopped at
-#    step 1,800 (lr 3.8e-6);
-# 9. from phase 8's weights, the groups of that half phase 8 had not reached, with 4,000 synonym questions made
-#    from that half and 4,000 FairytaleQA groups (phases 6-8 saw none) mixed in, on a 2,000-step schedule stopped
-#    at step 1,600.
+#    step 1,800 (lr 3.8e-6).
+# A phase 9 was tried and not shipped (README, model card): its code is in commit cee90e5.
 # A finished phase (its `final` written) ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
@@ -657,9 +540,7 @@ SHIPPED_SCHEDULE = (
     Phase(2400, 2000, output="checkpoints-half1b", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
           warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150),
     Phase(2200, 1800, output="checkpoints-half1c", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000),
-    Phase(2000, 1600, output="checkpoints-synonyms", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1c/final", squad_half=1, skip_steps=1800, synonyms=4000, fairytale=4000))
+          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
