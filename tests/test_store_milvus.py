@@ -183,6 +183,14 @@ def test_adding_and_removing_a_document(seed_corpus, tmp_path):
     assert seed_rows and {r["generation"] for r in seed_rows} == {first.generation}
 
 
+def test_a_document_saved_twice_gives_distinct_passages_on_milvus_too(seed_corpus, tmp_path):
+    (seed_corpus / "saved-again.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    engine = milvus_engine(seed_corpus, tmp_path)
+    answer = engine.ask("Who was the armorer on the film?")
+    texts = [" ".join(p.chunk.text.split()) for p in answer.passages]
+    assert len(texts) == engine.settings.top_k and len(set(texts)) == len(texts)
+
+
 def test_a_full_rebuild_writes_a_new_version_and_switches_the_alias(seed_corpus, tmp_path):
     from qa.index import build_index
     from qa.store_milvus import collection_name, connect
