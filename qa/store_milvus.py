@@ -564,10 +564,10 @@ def load_version(settings: Settings, version: Version | None = None):
         raise store_error(exc, uri, f"read collection {version.chunks if version else ''}") from None
     n_chunks = c
     chunks_store = MilvusChunks(client, uri, version, g, n_chunks, stored, local_s0, store.get("dead", {}))
+    sentence_bm25 = build_bm25([search_text(documents[s.doc_id], [s]) for s in sentences])
     return CorpusIndex(manifest, documents, sentences, [],
                        ChunkVectors(client, version.chunks, n_chunks, dim, segments), sentence_vectors, None, None,
-                       build_bm25([search_text(documents[s.doc_id], [s]) for s in sentences]), sentence_chunk=np.zeros(0, dtype=np.int64),
-                       store=chunks_store)
+                       sentence_bm25, sentence_chunk=np.zeros(0, dtype=np.int64), store=chunks_store)
 
 
 def _rows(client, collection: str, end: int, fields: list[str], where: str, batch: int = 1000):
