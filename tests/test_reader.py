@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, encode_pairs, get_reader_model,
-                             length_batches)
+from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, build_network, bundled_encoder_path,
+                             encode_pairs, get_reader_model)
 from qa.retrieval import shortlist
 
 
@@ -47,27 +47,48 @@ def test_best_span_respects_order_length_and_mask():
     assert best_span(start, end, np.zeros(5, bool), chars_s, chars_e, 30) is None
 
 
-def test_one_long_candidate_gets_a_batch_of_its_own():
-    # one 90-token row would pad seven 20-token rows to 90: two passes cost less than 8 x 90 tokens
-    batches = length_batches(np.array([20, 90, 22, 20, 21, 19, 20, 22]), overhead=100)
-    assert [sorted(b.tolist()) for b in batches] == [[0, 2, 3, 4, 5, 6, 7], [1]]
-    # rows of similar length stay in one pass, in every row once
-    (single,) = length_batches(np.array([30, 34, 31, 33]), overhead=100)
-    assert sorted(single.tolist()) == [0, 1, 2, 3]
+LONG_SENTENCE = ("Hannah Gutierrez-Reed, the film's armorer, was convicted of involuntary manslaughter in March and "
+                 "sentenced to 18 months in prison, the maximum allowed, after a trial in which prosecutors argued "
+                 "that she had brought live ammunition onto the set and failed to check the weapons she handed out.")
 
 
-def test_split_batches_read_as_one_batch_does(model, monkeypatch):
+def test_reading_real_tokens_only_equals_the_padded_forward_pass_training_runs():
+    """The reader's pass skips padding in its matrix multiplies and fuses query, key and value: it must give what
+    the padded transformers forward pass (the one training ran) gives."""
+    import torch
+    from transformers import AutoModel
+
+    fused = SentenceReaderModel(MODEL_DIR, "fp32")
+    padded = build_network(AutoModel.from_pretrained(bundled_encoder_path())).eval()
+    state = {}
+    for name, tensor in fused.network.state_dict().items():
+        if ".attention.self.qkv." in name:
+            for part, piece in zip(("query", "key", "value"), tensor.chunk(3)):
+                state[name.replace(".qkv.", f".{part}.")] = piece
+        else:
+            state[name] = tensor
+    padded.load_state_dict(state)
+    sentences = ["Baldwin fired the gun.", LONG_SENTENCE, "The film was finished.", "Hutchins died."]
+    enc = encode_pairs(fused.tokenizer, "Who was the film's armorer?", sentences, ["", "The trial ended.", "", ""])
+    inputs = {name: torch.from_numpy(getattr(enc, name))
+              for name in ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")}
+    assert enc.attention_mask.sum() < 0.6 * enc.attention_mask.size  # mostly padding: the case at stake
+    with torch.inference_mode():
+        got, expected = fused.network.read(**inputs), padded(**inputs)
+    assert torch.allclose(got["scores"], expected["scores"], atol=1e-4)
+    inside = inputs["sentence_mask"]
+    for end in ("start", "end"):
+        assert torch.allclose(got[end][inside], expected[end][inside], atol=1e-4)
+
+
+def test_a_row_reads_the_same_whatever_shares_its_pass(model):
     """Scores and spans must not depend on which rows share a forward pass (padding is masked out)."""
-    monkeypatch.setattr(model, "batch_overhead_tokens", 0)  # free passes: the long sentence is read apart
     question = "Who was the film's armorer?"
-    long = ("Hannah Gutierrez-Reed, the film's armorer, was convicted of involuntary manslaughter in March and "
-            "sentenced to 18 months in prison, the maximum allowed, after a trial in which prosecutors argued that "
-            "she had brought live ammunition onto the set and failed to check the weapons she handed out.")
-    sentences = ["Baldwin fired the gun.", long, "The film was finished.", "Hutchins died."]
-    split = model.read(question, sentences, [""] * 4)
+    sentences = ["Baldwin fired the gun.", LONG_SENTENCE, "The film was finished.", "Hutchins died."]
+    together = model.read(question, sentences, [""] * 4)
     alone = [model.read(question, [s], [""]) for s in sentences]
-    assert np.allclose(split.scores, [a.scores[0] for a in alone], atol=0.05)
-    assert split.spans == [a.spans[0] for a in alone]
+    assert np.allclose(together.scores, [a.scores[0] for a in alone], atol=0.05)
+    assert together.spans == [a.spans[0] for a in alone]
 
 
 def test_shortlist_fuses_dense_and_lexical_ranks():
