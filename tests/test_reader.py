@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, build_network, bundled_encoder_path,
-                             encode_pairs, get_reader_model)
+from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, attention, best_span, build_network,
+                             bundled_encoder_path, encode_pairs, get_reader_model)
 from qa.retrieval import shortlist
 
 
@@ -79,6 +79,20 @@ def test_reading_real_tokens_only_equals_the_padded_forward_pass_training_runs()
     inside = inputs["sentence_mask"]
     for end in ("start", "end"):
         assert torch.allclose(got[end][inside], expected[end][inside], atol=1e-4)
+
+
+def test_attention_equals_torchs_and_ignores_padding():
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    query, key, value = (torch.randn(3, 12, 9, 32, generator=generator) for _ in range(3))
+    keep = torch.arange(9)[None, :] < torch.tensor([9, 4, 1])[:, None]
+    expected = torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=keep[:, None, None, :])
+    assert torch.allclose(attention(query, key, value, keep), expected, atol=1e-5)
+    # what a padding position holds changes nothing
+    noisy = key.clone()
+    noisy[1, :, 4:] = 1e3
+    assert torch.allclose(attention(query, noisy, value, keep), expected, atol=1e-5)
 
 
 def test_a_row_reads_the_same_whatever_shares_its_pass(model):
