@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
                   "reader", "reader_candidates"}
+# Five passages of prose hold ~25 sentences; five docket entries or caption lines hold five, which would leave the
+# shortlist of 8 reader candidates nothing to choose from.
+SENTENCES_PER_CANDIDATE = 3
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
 
@@ -127,9 +130,11 @@ class Engine:
 
         t = time.perf_counter()
         depth = settings.top_k * CANDIDATES_PER_PASSAGE if settings.reranker_model else settings.top_k
+        # The reader's shortlist picks its candidates from at least this many sentences, however short the passages.
+        min_sentences = 0 if settings.reranker_model else SENTENCES_PER_CANDIDATE * settings.reader_candidates
         try:
             passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
-                                settings.rrf_k)
+                                settings.rrf_k, min_sentences)
         except StoreUnavailableError:
             # The version this question started on was dropped by a newer build (Milvus keeps the live version and
             # the one before it): the question is asked again, whole, on the live version.
@@ -137,7 +142,7 @@ class Engine:
                 raise
             index = self._index
             passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
-                                settings.rrf_k)
+                                settings.rrf_k, min_sentences)
         timings["retrieve"] = _ms(t)
         if settings.reranker_model:
             t = time.perf_counter()

@@ -42,15 +42,28 @@ def top_indices(scores: np.ndarray, depth: int) -> list[int]:
     return sorted(positive.tolist(), key=lambda i: (-scores[i], i))
 
 
+def passages_to_keep(sentence_counts: list[int], top_k: int, min_sentences: int) -> int:
+    """How many of the ranked passages to keep: `top_k`, and more while together they hold fewer than
+    `min_sentences` sentences. A paragraph of prose holds five sentences, a docket entry or a caption line one:
+    five docket entries would leave the reader's shortlist nothing to choose from."""
+    total = 0
+    for kept, count in enumerate(sentence_counts, 1):
+        total += count
+        if kept >= top_k and total >= min_sentences:
+            return kept
+    return len(sentence_counts)
+
+
 def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str], top_k: int = 5,
-             depth: int = 30, rrf_k: int = 60) -> list[Passage]:
+             depth: int = 30, rrf_k: int = 60, min_sentences: int = 0) -> list[Passage]:
     if index.store is not None:  # QA_STORE=milvus: the same fusion, in one hybrid request to Milvus
-        return index.store.retrieve(query_vector, query_terms, top_k, depth, rrf_k)
+        return index.store.retrieve(query_vector, query_terms, top_k, depth, rrf_k, min_sentences)
     dense_ids, dense = dense_ranking(index, query_vector, depth)
     lexical = bm25_scores(index.chunk_bm25, query_terms)
     lexical_ids = top_indices(lexical, depth)
-    fused = first_distinct(reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k),
-                           lambda item: index.chunks[item[0]].text, top_k)
+    fused = reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k)
+    fused = first_distinct(fused, lambda item: index.chunks[item[0]].text, len(fused))
+    fused = fused[:passages_to_keep([len(index.chunks[i].sentence_ids) for i, _ in fused], top_k, min_sentences)]
     passages = []
     for rank, (chunk_id, score) in enumerate(fused):
         chunk = index.chunks[chunk_id]

@@ -466,10 +466,11 @@ class MilvusChunks:
         return f"Milvus {self.uri}, collection {self.version.chunks} (generation {self.generation})"
 
     def retrieve(self, query_vector: np.ndarray, query_terms: list[str], top_k: int, depth: int,
-                 rrf_k: int) -> list[Passage]:
+                 rrf_k: int, min_sentences: int = 0) -> list[Passage]:
         from pymilvus import AnnSearchRequest, RRFRanker
 
         from .index import HNSW_MIN_VECTORS, hnsw_ef_search
+        from .retrieval import passages_to_keep
 
         depth = min(depth, self.n_chunks)
         if depth == 0:
@@ -492,7 +493,8 @@ class MilvusChunks:
             raise store_error(exc, self.uri, "search") from None
         hits = first_distinct(sorted((h for h in hits if h["entity"]["doc_id"] in self.stored),
                                      key=lambda h: (-h["distance"], h["id"])),
-                              lambda h: h["entity"]["text"], top_k)
+                              lambda h: h["entity"]["text"], len(hits))
+        hits = hits[:passages_to_keep([len(h["entity"]["sentence_ids"]) for h in hits], top_k, min_sentences)]
         passages = []
         for rank, hit in enumerate(hits):
             e = hit["entity"]

@@ -72,3 +72,11 @@ def make_pdf(pages: list[str]) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
+
+
+def write_docket(folder, entries: int = 40) -> None:
+    """A docket of one-line entries: each entry is a passage of one sentence."""
+    motions = ["continue the trial", "suppress evidence", "extend time to file", "seal the record", "withdraw as counsel"]
+    lines = [f"[2005-{1 + i % 12:02d}-{1 + i % 28:02d}] #{i + 1}: ORDER granting motion to {motions[i % 5]} "
+             f"as to defendant number {i + 1}. (Entered: {1 + i % 12:02d}/{1 + i % 28:02d}/2005)" for i in range(entries)]
+    (folder / "docket.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,6 +1,7 @@
 import pytest
 
-from qa.retrieval import reciprocal_rank_fusion
+from conftest import write_docket
+from qa.retrieval import passages_to_keep, reciprocal_rank_fusion
 
 
 def test_rrf_rewards_agreement_between_rankings():
@@ -33,5 +34,27 @@ def test_a_document_saved_twice_gives_distinct_passages_and_candidates(seed_corp
     engine = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index")
     answer = engine.ask("Who was the armorer on the film?")
     texts = [" ".join(p.chunk.text.split()) for p in answer.passages]
-    assert len(texts) == engine.settings.top_k and len(set(texts)) == len(texts)
+    assert len(texts) >= engine.settings.top_k and len(set(texts)) == len(texts)
     assert read and len(set(read[0])) == len(read[0]) == engine.settings.reader_candidates
+
+
+def test_passages_are_kept_until_they_hold_enough_sentences():
+    assert passages_to_keep([5, 5, 5, 5, 5, 5, 5], top_k=5, min_sentences=24) == 5  # prose: top k already holds 25
+    assert passages_to_keep([1] * 40, top_k=5, min_sentences=24) == 24  # docket entries: one sentence each
+    assert passages_to_keep([1] * 40, top_k=5, min_sentences=0) == 5
+    assert passages_to_keep([1, 1, 1], top_k=5, min_sentences=24) == 3  # never more than there are
+
+
+def test_a_docket_gives_the_reader_sentences_to_choose_from(tmp_path, monkeypatch):
+    """Five docket entries are five sentences: the reader's shortlist of 8 would have nothing to choose from.
+    Passages are added until they hold 3 sentences per reader candidate."""
+    from qa import Engine
+
+    (tmp_path / "corpus").mkdir()
+    write_docket(tmp_path / "corpus")
+    engine = Engine(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    answer = engine.ask("When did the court let counsel withdraw?")
+    sentences = sum(len(p.chunk.sentence_ids) for p in answer.passages)
+    assert sentences == 3 * engine.settings.reader_candidates == len(answer.passages)
+    fewer = engine.ask("When did the court let counsel withdraw?", reader_candidates=2)
+    assert len(fewer.passages) == 6  # the budget follows the shortlist: 3 x 2 sentences
