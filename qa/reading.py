@@ -39,7 +39,7 @@ def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int
     an erratum or another filing repeats is read once); a headline summarises, so the sentences of the body are
     the evidence to cite."""
     ids = dict.fromkeys(sid for p in passages for sid in p.chunk.sentence_ids if not is_headline(index, sid))
-    return first_distinct(ids, lambda sid: index.sentences[sid].text, len(ids))
+    return first_distinct(ids, lambda sid: index.sentences[sid].text)
 
 
 @dataclass

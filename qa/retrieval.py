@@ -62,7 +62,7 @@ def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str
     lexical = bm25_scores(index.chunk_bm25, query_terms)
     lexical_ids = top_indices(lexical, depth)
     fused = reciprocal_rank_fusion([dense_ids, lexical_ids], rrf_k)
-    fused = first_distinct(fused, lambda item: index.chunks[item[0]].text, len(fused))
+    fused = first_distinct(fused, lambda item: index.chunks[item[0]].text)
     fused = fused[:passages_to_keep([len(index.chunks[i].sentence_ids) for i, _ in fused], top_k, min_sentences)]
     passages = []
     for rank, (chunk_id, score) in enumerate(fused):

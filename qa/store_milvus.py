@@ -493,7 +493,7 @@ class MilvusChunks:
             raise store_error(exc, self.uri, "search") from None
         hits = first_distinct(sorted((h for h in hits if h["entity"]["doc_id"] in self.stored),
                                      key=lambda h: (-h["distance"], h["id"])),
-                              lambda h: h["entity"]["text"], len(hits))
+                              lambda h: h["entity"]["text"])
         hits = hits[:passages_to_keep([len(h["entity"]["sentence_ids"]) for h in hits], top_k, min_sentences)]
         passages = []
         for rank, hit in enumerate(hits):

@@ -48,17 +48,14 @@ def term_lists(texts: list[str]) -> list[list[str]]:
     return [terms(t) for t in texts]
 
 
-def first_distinct(items, text_of, n: int) -> list:
-    """The first `n` items whose texts differ other than in whitespace. A record often holds a text twice (an
-    exhibit filed with two motions, an opinion saved twice): the copy is one passage, and the reader reads
-    another passage in its place rather than the same words again."""
+def first_distinct(items, text_of) -> list:
+    """The items in order, each wording once (texts that differ only in whitespace are one). A record often holds a
+    text twice (an exhibit filed with two motions, an opinion saved twice): the copy is one passage, and the reader
+    reads another passage in its place rather than the same words again."""
     seen, kept = set(), []
     for item in items:
         key = " ".join(text_of(item).split())
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(item)
-        if len(kept) == n:
-            break
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
     return kept
