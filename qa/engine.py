@@ -29,7 +29,7 @@ from .text import terms
 log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
-                  "reader", "reader_candidates"}
+                  "reader", "reader_candidates", "reader_second_look"}
 # Five passages of prose hold ~25 sentences; five docket entries or caption lines hold five, which would leave the
 # shortlist of 8 reader candidates nothing to choose from.
 SENTENCES_PER_CANDIDATE = 3

@@ -68,7 +68,7 @@ def sentence_answer(q: Query) -> Answer:
     # embedding model's are on another scale, so with one the reader's own score decides.
     bundled = q.settings.embedding_model == BUNDLED_EMBEDDER
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
-                             model.rank_cosine_weight if bundled else 0.0)
+                             model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look)
     fact = asked_fact(q.info)
     if fact:  # "How old is she?" is answered only by a sentence that gives an age
         reading = keep_stating(reading, fact, q.index)

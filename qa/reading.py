@@ -10,6 +10,7 @@ import numpy as np
 
 from .index import CorpusIndex
 from .questions import QuestionInfo, states_fact
+from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
 from .text import first_distinct, terms
@@ -54,21 +55,26 @@ class Reading:
 
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
-                   model, n_candidates: int, cosine_weight: float = 0.0) -> Reading:
+                   model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0) -> Reading:
     """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
     the cross-encoder, in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
-    cosine similarity to the sentence."""
+    cosine similarity to the sentence. When none of them answers with probability `second_look` or more, the next
+    `n_candidates` of the shortlist are read too: a question in other words than the record's is the one whose
+    answer the cheap shortlist ranks low."""
     ids = candidate_sentences(passages, index)
     if not ids:
         return Reading([], [], 0.0)
     dense = index.sentence_vectors[ids] @ query_vector
     lexical = bm25_scores(index.sentence_bm25, terms(question))[ids]
-    picked = shortlist(dense, lexical, n_candidates)
+    picked = shortlist(dense, lexical, 2 * n_candidates if second_look > 0 else n_candidates)
+    picked, more = picked[:n_candidates], picked[n_candidates:]
+    out = read_candidates(question, [ids[i] for i in picked], index, model)
+    if more and sigmoid(out.scores).max() < second_look:
+        extra = read_candidates(question, [ids[i] for i in more], index, model)
+        out = ReaderOutput(np.concatenate([out.scores, extra.scores]), out.spans + extra.spans)
+        picked += more
     chosen = [ids[i] for i in picked]
-    sentences = [index.sentences[sid] for sid in chosen]
-    contexts = [sentence_context(index.documents[s.doc_id], s.index) for s in sentences]
-    out = model.read(question, [s.text for s in sentences], contexts)
-    probabilities = 1.0 / (1.0 + np.exp(-out.scores.astype(np.float64)))
+    probabilities = sigmoid(out.scores)
     # The bi-encoder's cosine joins the order, not the probabilities: answerability stays the reader's own.
     order = np.argsort(-(out.scores + cosine_weight * dense[picked]), kind="stable")
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
@@ -119,3 +125,14 @@ def short_span(sentence: str, span: tuple[int, int] | None) -> tuple[int, int] |
     if end <= start or (end - start) > 0.8 * len(sentence.strip()):
         return None
     return start, end
+
+
+def read_candidates(question: str, sentence_ids: list[int], index: CorpusIndex, model):
+    """One forward pass of the cross-encoder over these sentences, each with its context."""
+    sentences = [index.sentences[sid] for sid in sentence_ids]
+    contexts = [sentence_context(index.documents[s.doc_id], s.index) for s in sentences]
+    return model.read(question, [s.text for s in sentences], contexts)
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))

@@ -179,6 +179,28 @@ def test_engine_scores_at_most_reader_candidates(engine, monkeypatch):
     assert seen[0] == 3 and 3 < seen[1] <= engine.settings.reader_candidates
 
 
+def test_an_unsure_reader_reads_the_next_candidates_too(engine, monkeypatch):
+    """When no shortlisted sentence answers with probability `reader_second_look`, the next `reader_candidates`
+    are read as well, and the best of all of them is the answer."""
+    from qa.reader_model import ReaderOutput
+
+    calls = []
+
+    def unsure_until_second_pass(self, question, sentences, contexts):
+        calls.append(list(sentences))
+        logit = -4.0 if len(calls) == 1 else 2.0  # p 0.018 on the first pass, 0.88 on the second
+        return ReaderOutput(np.full(len(sentences), logit, dtype=np.float32), [None] * len(sentences))
+
+    monkeypatch.setattr(SentenceReaderModel, "read", unsure_until_second_pass)
+    answer = engine.ask("Who was the film's armorer?", reader_candidates=3, reader_second_look=0.3)
+    assert [len(c) for c in calls] == [3, 3] and not set(calls[0]) & set(calls[1])
+    assert answer.answerability > 0.8
+    assert " ".join(answer.citations[0].quote.split()) in {" ".join(text.split()) for text in calls[1]}
+    calls.clear()
+    engine.ask("Who was the film's armorer?", reader_candidates=3, reader_second_look=0.0)
+    assert [len(c) for c in calls] == [3]  # 0: one pass, however unsure
+
+
 def test_missing_or_damaged_weights_raise_model_load_error(tmp_path):
     folder = tmp_path / "reader"
     shutil.copytree(MODEL_DIR, folder)
