@@ -57,9 +57,9 @@ class Reading:
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
                    model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0) -> Reading:
     """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
-    the cross-encoder, in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
+    the cross-encoder in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
     cosine similarity to the sentence. When none of them answers with probability `second_look` or more, the next
-    `n_candidates` of the shortlist are read too: a question in other words than the record's is the one whose
+    `n_candidates` of the shortlist are read too, in a second pass: a question in other words than the record's is the one whose
     answer the cheap shortlist ranks low."""
     ids = candidate_sentences(passages, index)
     if not ids:
