@@ -59,8 +59,8 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
     the cross-encoder in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
     cosine similarity to the sentence. When none of them answers with probability `second_look` or more, the next
-    `n_candidates` of the shortlist are read too, in a second pass: a question in other words than the record's is the one whose
-    answer the cheap shortlist ranks low."""
+    `n_candidates` of the shortlist are read too, in a second pass: a question in other words than the record's is
+    the one whose answer the cheap shortlist ranks low."""
     ids = candidate_sentences(passages, index)
     if not ids:
         return Reading([], [], 0.0)
