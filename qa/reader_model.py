@@ -41,6 +41,9 @@ CARD = "card.json"
 MAX_QUESTION_TOKENS = 40
 MAX_CONTEXT_TOKENS = 24
 MAX_SENTENCE_TOKENS = 96
+# A longer candidate (a docket entry, a sentence of an opinion with its citations) is read in windows of
+# MAX_SENTENCE_TOKENS that overlap by this much, not cut: who signed an order and when it was entered come last.
+WINDOW_OVERLAP_TOKENS = 24
 
 
 def bundled_encoder_path() -> str:
@@ -179,29 +182,44 @@ def reader_loss(scores, start, end, group_size, candidate_mask, target, span_sta
 
 @dataclass
 class EncodedPairs:
-    input_ids: np.ndarray  # (pairs, length) int64, right-padded with 0
+    input_ids: np.ndarray  # (rows, length) int64, right-padded with 0
     token_type_ids: np.ndarray
     attention_mask: np.ndarray
     sentence_mask: np.ndarray  # bool: tokens of the candidate sentence (where the short answer may start/end)
     # Character offsets of each token within its sentence (-1 outside the sentence).
     char_start: np.ndarray
     char_end: np.ndarray
+    sentence_of_row: np.ndarray  # (rows,) which sentence each row reads (a long one is read in several windows)
 
 
-def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[str]) -> EncodedPairs:
-    """Token ids for `[CLS] question [SEP] context [SEP] sentence [SEP]`, one row per sentence."""
+def window_starts(n_tokens: int, size: int = MAX_SENTENCE_TOKENS, overlap: int = WINDOW_OVERLAP_TOKENS) -> list[int]:
+    """Where the windows of `size` tokens that cover a sentence of `n_tokens` start, each overlapping the one
+    before by at least `overlap`, the last one ending with the sentence."""
+    if n_tokens <= size:
+        return [0]
+    return list(range(0, n_tokens - size, size - overlap)) + [n_tokens - size]
+
+
+def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[str],
+                 windows: bool = False) -> EncodedPairs:
+    """Token ids for `[CLS] question [SEP] context [SEP] sentence [SEP]`, one row per sentence, a sentence cut at
+    MAX_SENTENCE_TOKENS (as training reads it). With `windows`, a longer sentence is read in overlapping windows
+    (`window_starts`) instead, one row each: a later window's context is the sentence's own opening, which says
+    what it is about ("[2005-09-13] #187: JUDGMENT as to Robert Warren ...")."""
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     q_ids = tokenizer(question, add_special_tokens=False, truncation=True,
                       max_length=MAX_QUESTION_TOKENS)["input_ids"]
     ctx = tokenizer(list(contexts), add_special_tokens=False)["input_ids"] if contexts else []
-    sent = tokenizer(list(sentences), add_special_tokens=False, truncation=True, max_length=MAX_SENTENCE_TOKENS,
-                     return_offsets_mapping=True)
+    sent = tokenizer(list(sentences), add_special_tokens=False, truncation=not windows,
+                     max_length=None if windows else MAX_SENTENCE_TOKENS, return_offsets_mapping=True)
     rows = []
-    for i, s_ids in enumerate(sent["input_ids"]):
+    for i, (s_ids, offsets) in enumerate(zip(sent["input_ids"], sent["offset_mapping"])):
         c_ids = ctx[i][-MAX_CONTEXT_TOKENS:] if ctx and contexts[i] else []
-        head = [cls] + q_ids + [sep] + c_ids + [sep]
-        rows.append((head, s_ids, sent["offset_mapping"][i]))
-    length = max(len(h) + len(s) + 1 for h, s, _ in rows)
+        for a in window_starts(len(s_ids)):
+            head = [cls] + q_ids + [sep] + (c_ids if a == 0 else s_ids[:MAX_CONTEXT_TOKENS]) + [sep]
+            b = a + MAX_SENTENCE_TOKENS
+            rows.append((i, head, s_ids[a:b], offsets[a:b]))
+    length = max(len(h) + len(s) + 1 for _, h, s, _ in rows)
     n = len(rows)
     ids = np.zeros((n, length), dtype=np.int64)
     types = np.zeros((n, length), dtype=np.int64)
@@ -209,16 +227,17 @@ def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[
     in_sentence = np.zeros((n, length), dtype=bool)
     char_start = np.full((n, length), -1, dtype=np.int64)
     char_end = np.full((n, length), -1, dtype=np.int64)
-    for i, (head, s_ids, offsets) in enumerate(rows):
+    for r, (_, head, s_ids, offsets) in enumerate(rows):
         a, b = len(head), len(head) + len(s_ids)
-        ids[i, :a], ids[i, a:b], ids[i, b] = head, s_ids, sep
-        types[i, a:b + 1] = 1
-        attention[i, :b + 1] = 1
-        in_sentence[i, a:b] = True
+        ids[r, :a], ids[r, a:b], ids[r, b] = head, s_ids, sep
+        types[r, a:b + 1] = 1
+        attention[r, :b + 1] = 1
+        in_sentence[r, a:b] = True
         if len(s_ids):
-            char_start[i, a:b] = [o[0] for o in offsets]
-            char_end[i, a:b] = [o[1] for o in offsets]
-    return EncodedPairs(ids, types, attention, in_sentence, char_start, char_end)
+            char_start[r, a:b] = [o[0] for o in offsets]
+            char_end[r, a:b] = [o[1] for o in offsets]
+    return EncodedPairs(ids, types, attention, in_sentence, char_start, char_end,
+                        np.array([i for i, _, _, _ in rows], dtype=np.int64))
 
 
 # ------------------------------------------------------------------------------------------- loading
@@ -307,7 +326,7 @@ class SentenceReaderModel:
         torch = _torch()
         if not sentences:
             return ReaderOutput(np.zeros(0, dtype=np.float32), [])
-        enc = encode_pairs(self.tokenizer, question, sentences, contexts)
+        enc = encode_pairs(self.tokenizer, question, sentences, contexts, windows=True)
         inputs = {name: torch.from_numpy(getattr(enc, name))
                   for name in ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")}
         with self._lock, torch.inference_mode():
@@ -316,10 +335,14 @@ class SentenceReaderModel:
                     out = self.network.read(**inputs)
             else:
                 out = self.network.read(**inputs)
+        row_scores = out["scores"].float().numpy()
         starts, ends = out["start"].float().numpy(), out["end"].float().numpy()
-        spans = [best_span(starts[i], ends[i], enc.sentence_mask[i], enc.char_start[i], enc.char_end[i],
-                           self.max_span_tokens) for i in range(len(sentences))]
-        return ReaderOutput(out["scores"].float().numpy(), spans)
+        # A sentence read in windows scores as its best window, whose span it takes.
+        best_rows = [rows[np.argmax(row_scores[rows])]
+                     for rows in np.split(np.arange(len(row_scores)), np.flatnonzero(np.diff(enc.sentence_of_row)) + 1)]
+        spans = [best_span(starts[r], ends[r], enc.sentence_mask[r], enc.char_start[r], enc.char_end[r],
+                           self.max_span_tokens) for r in best_rows]
+        return ReaderOutput(row_scores[best_rows], spans)
 
 
 def best_span(start: np.ndarray, end: np.ndarray, mask: np.ndarray, char_start: np.ndarray, char_end: np.ndarray,

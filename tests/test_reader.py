@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import (CARD, MODEL_DIR, WEIGHTS, SentenceReaderModel, attention, best_span, build_network,
-                             bundled_encoder_path, encode_pairs, get_reader_model)
+from qa.reader_model import (CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS, MODEL_DIR, WEIGHTS, SentenceReaderModel,
+                             attention, best_span, build_network, bundled_encoder_path, encode_pairs,
+                             get_reader_model, window_starts)
 from qa.retrieval import shortlist
 
 
@@ -103,6 +104,48 @@ def test_a_row_reads_the_same_whatever_shares_its_pass(model):
     alone = [model.read(question, [s], [""]) for s in sentences]
     assert np.allclose(together.scores, [a.scores[0] for a in alone], atol=0.05)
     assert together.spans == [a.spans[0] for a in alone]
+
+
+# A docket entry as long as #187 of the Warren docket: what it is comes first, who signed it and when, last.
+LONG_ENTRY = ("[2005-09-13] #187: JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on Ct. 1; 76 Mos. "
+              "on Ct. 34, both to run concurrently; 3 Yrs. supervised release each ct., to run concurrently; pay $200 "
+              "assessment; pay $9,150,603.00 restitution; Count(s) 10-20, 2-4, 21, 22, 23, 24, 25-29, 35-48, 49, 5, "
+              "6-8, 9, Dismissed on motion of the US Atty.; Count(s) 34, 60 Mos. imprisonment on Ct. 1; 76 Mos. on "
+              "Ct. 34, both to run concurrently; 3 Yrs. supervised release; $200 assessment; $9,150,603.00 "
+              "restitution . Signed by Judge Lacy Thornburg on 9/12/05. (Wilson, Sharon) (Entered: 09/14/2005)")
+
+
+def test_windows_cover_a_long_sentence_and_overlap():
+    assert window_starts(MAX_SENTENCE_TOKENS) == [0]
+    starts = window_starts(250)
+    assert starts[0] == 0 and starts[-1] + MAX_SENTENCE_TOKENS == 250
+    assert all(0 < b - a <= MAX_SENTENCE_TOKENS - 24 for a, b in zip(starts, starts[1:]))
+
+
+def test_a_long_sentence_is_read_in_windows_after_its_opening(model):
+    tok = model.tokenizer
+    enc = encode_pairs(tok, "Who signed it?", ["Short.", LONG_ENTRY], ["", "The docket."], windows=True)
+    n_tokens = len(tok(LONG_ENTRY, add_special_tokens=False)["input_ids"])
+    assert n_tokens > MAX_SENTENCE_TOKENS
+    assert enc.sentence_of_row.tolist() == [0] + [1] * len(window_starts(n_tokens))
+    last = len(enc.sentence_of_row) - 1
+    # the last window ends with the sentence; its context segment is the sentence's opening, not the given context
+    assert enc.char_end[last][enc.sentence_mask[last]][-1] == len(LONG_ENTRY)
+    seps = np.flatnonzero(enc.input_ids[last] == tok.sep_token_id)
+    opening = tok(LONG_ENTRY, add_special_tokens=False)["input_ids"][:MAX_CONTEXT_TOKENS]
+    assert enc.input_ids[last][seps[0] + 1:seps[1]].tolist() == opening
+    # training reads as before: one row per sentence, cut
+    cut = encode_pairs(tok, "Who signed it?", ["Short.", LONG_ENTRY], ["", "The docket."])
+    assert cut.sentence_of_row.tolist() == [0, 1] and cut.sentence_mask[1].sum() == MAX_SENTENCE_TOKENS
+
+
+def test_the_reader_finds_an_answer_past_the_first_window(model):
+    """Who signed the judgment comes after the first MAX_SENTENCE_TOKENS tokens of the entry: a reader that cut the
+    entry there could neither score it as the answer nor mark the judge's name."""
+    out = model.read("Who signed the judgment?", [LONG_ENTRY], ["United States v. Warren"])
+    start, end = out.spans[0]
+    assert "Lacy Thornburg" in LONG_ENTRY[start:end]
+    assert 1 / (1 + np.exp(-out.scores[0])) > 0.5
 
 
 def test_shortlist_fuses_dense_and_lexical_ranks():
