@@ -84,6 +84,11 @@ def pack_linear_weights(module) -> None:
     (README, Benchmarks). The products are the same: layer norms and embeddings stay in float32."""
     import torch
 
+    from .settings import native_bf16
+
+    if not native_bf16():
+        log.warning("bf16 was asked for, but this CPU has no bfloat16 instructions: torch emulates them, about 6x "
+                    "slower than fp32. The default precision, auto, takes fp32 here.")
     packed = _packed_linear_class()
     for parent in list(module.modules()):
         for name, layer in list(parent.named_children()):

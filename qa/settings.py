@@ -6,13 +6,16 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
 READERS = ("sentence", "extractive", "generative")
-PRECISIONS = ("fp32", "bf16", "int8")
-EMBEDDING_PRECISIONS = ("fp32", "bf16")
+# "auto": bf16 where the CPU computes in bfloat16 (`native_bf16`), else fp32. Resolved when the settings are made, so
+# an index records the arithmetic its vectors were made with.
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
+EMBEDDING_PRECISIONS = ("auto", "fp32", "bf16")
 STORES = ("faiss", "milvus")
 # Optional text settings: an empty environment variable means "not set".
 _OPTIONAL_TEXT = {"reader_model", "reranker_model", "llm_base_url", "llm_model", "llm_api_key", "milvus_uri",
@@ -25,9 +28,10 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     # A sentence-transformers model id or local path; the default is the copy shipped in site-packages.
     embedding_model: str = BUNDLED_EMBEDDER
-    # Arithmetic of the embedder: bf16 embeds 1.8x faster on these CPUs, cosine to fp32 >= 0.9999 (README). Part of
-    # the index's settings: vectors of one precision are never mixed with another's.
-    embedding_precision: str = "bf16"
+    # Arithmetic of the embedder: bf16 embeds 1.8x faster on a CPU with bfloat16 instructions, cosine to fp32 >=
+    # 0.9999, and 7x slower on one without (README). Part of the index's settings: vectors of one precision are
+    # never mixed with another's.
+    embedding_precision: str = "auto"
     chunk_words: int = 120
     chunk_overlap_sentences: int = 1
     top_k: int = 5
@@ -40,8 +44,9 @@ class Settings:
     # When none of them answers with this probability, the next reader_candidates are read too (0: never). Chosen on
     # FairytaleQA's val split, which nothing trains or measures on (README, Benchmarks).
     reader_second_look: float = 0.3
-    # Arithmetic of the trained reader's forward pass: bf16 halves its time on these CPUs (README, model card).
-    reader_precision: str = "bf16"
+    # Arithmetic of the trained reader's forward pass: bf16 halves its time on a CPU with bfloat16 instructions and
+    # reads like fp32; without them it takes 6x fp32's time (README, model card).
+    reader_precision: str = "auto"
     # Answers whose answerability is below this abstain; default: the reader's calibrated threshold (README).
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
@@ -81,6 +86,9 @@ class Settings:
         if self.embedding_precision not in EMBEDDING_PRECISIONS:
             raise QAError(f"Unknown embedding_precision '{self.embedding_precision}': one of "
                           f"{', '.join(EMBEDDING_PRECISIONS)}.")
+        for name in ("reader_precision", "embedding_precision"):
+            if getattr(self, name) == "auto":
+                object.__setattr__(self, name, "bf16" if native_bf16() else "fp32")
         if self.store not in STORES:
             raise QAError(f"Unknown store '{self.store}': QA_STORE must be one of {', '.join(STORES)}.")
         if self.llm_max_tokens < 1:
@@ -106,6 +114,16 @@ class Settings:
         return {"embedding_model": self.embedding_model, "embedding_precision": self.embedding_precision,
                 "chunk_words": self.chunk_words,
                 "chunk_overlap_sentences": self.chunk_overlap_sentences}
+
+
+@lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AVX512-BF16 or AMX). Without that torch emulates
+    bf16: the reader took 527 ms for 8 candidates against 89 ms in fp32 on an AVX2-only AMD EPYC (session 13)."""
+    import torch
+
+    capabilities = torch.cpu.get_capabilities()
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
 def _coerce(settings: Settings, name: str, value):

@@ -24,14 +24,15 @@ def test_manifest_and_staleness(seed_corpus, tmp_path):
     assert is_stale(index, s, seed_corpus) is None
     assert "settings" in is_stale(index, s.replace(chunk_words=40), seed_corpus)
     # Vectors of another arithmetic are not mixed in: the index is rebuilt.
-    assert "settings" in is_stale(index, s.replace(embedding_precision="fp32"), seed_corpus)
+    other = "fp32" if s.embedding_precision == "bf16" else "bf16"
+    assert "settings" in is_stale(index, s.replace(embedding_precision=other), seed_corpus)
     (seed_corpus / "new.txt").write_text("The sheriff spoke on Friday.")
     assert "1 added" in is_stale(index, s, seed_corpus)
 
 
 def test_bf16_embeddings_stay_within_rounding_of_float32():
-    """The default arithmetic of the embedder is bf16: its vectors are its own (not float32's), yet as close to
-    float32's as retrieval needs."""
+    """The default arithmetic of the embedder, where the CPU has bfloat16 instructions, is bf16: its vectors are its
+    own (not float32's), yet as close to float32's as retrieval needs."""
     from qa.embedding import get_embedder
 
     texts = ["The armorer was sentenced to 18 months in prison.", "Why were the charges against Baldwin dismissed?",
@@ -39,9 +40,23 @@ def test_bf16_embeddings_stay_within_rounding_of_float32():
     model = Settings().embedding_model
     exact = get_embedder(model, "fp32").encode(texts)
     reduced = get_embedder(model, "bf16").encode(texts)
-    assert Settings().embedding_precision == "bf16"
     assert not np.array_equal(exact, reduced)
     assert (exact * reduced).sum(axis=1).min() > 0.999
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_only_where_the_cpu_computes_in_bf16(monkeypatch, native):
+    """Emulated bf16 took 6x fp32's time (an AVX2-only CPU): "auto", the default, must then take fp32, and an index
+    records what it resolved to, never "auto"."""
+    import qa.settings
+
+    monkeypatch.setattr(qa.settings, "native_bf16", lambda: native)
+    expected = "bf16" if native else "fp32"
+    s = Settings()
+    assert (s.reader_precision, s.embedding_precision) == (expected, expected)
+    assert s.index_settings()["embedding_precision"] == expected
+    assert Settings.from_env({"QA_READER_PRECISION": "int8"}).reader_precision == "int8"
+    assert Settings.from_env({"QA_EMBEDDING_PRECISION": "fp32"}).embedding_precision == "fp32"
 
 
 def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float32_does():
