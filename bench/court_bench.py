@@ -73,7 +73,7 @@ QUESTIONS = (
     "Was the plea agreement breached?",
     "How long was the term of supervised release?",
 )
-BUILD_STAGES = ("ingest_seconds", "chunk_seconds", "embed_chunks_seconds", "embed_sentences_seconds",
+BUILD_STAGES = ("ingest_seconds", "chunk_seconds", "embed_sentences_seconds", "chunk_vectors_seconds",
                 "faiss_seconds", "bm25_seconds")
 
 
@@ -124,10 +124,8 @@ def run_court(chars: int = DEFAULT_CHARS, questions: int | None = None, out_dir:
         stages["publish_seconds"] = build_wall - build["seconds"]
         counts = {"documents": len(index.documents), "sentences": len(index.sentences), "chunks": len(index.chunks),
                   "faiss_type": index.manifest.get("faiss_type"),
-                  # one-sentence chunks take their sentence's vector: the model runs on sentences + the rest
-                  "chunks_from_sentence_vectors": build.get("chunks_from_sentence_vectors"),
-                  "texts_embedded": len(index.sentences) + len(index.chunks)
-                  - (build.get("chunks_from_sentence_vectors") or 0)}
+                  # a chunk's vector is its sentences' (qa.index.passage_vector): the model runs on sentences only
+                  "texts_embedded": build.get("embedded_sentences")}
         progress(f"index built in {build_wall:.1f}s: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
 
         from qa.reader_model import get_reader_model
@@ -193,8 +191,7 @@ def court_markdown(result: dict) -> str:
         f"Total {result['build_seconds']:.1f} s ({result['chars_per_second']:,.0f} characters/s; aim: 1M characters "
         f"in {result['targets']['build_seconds_at_1m']:.0f} s); embedding model load {result['model_load_seconds']:.1f} "
         f"s, reader load {result['reader_load_seconds']:.1f} s; index {c['faiss_type']}; the model embedded "
-        f"{c['texts_embedded']:,} texts ({c['chunks_from_sentence_vectors']:,} one-sentence chunks took their "
-        "sentence's vector).",
+        f"{c['texts_embedded']:,} sentences (a chunk's vector is the length-weighted mean of its sentences').",
         md_table(["stage", "seconds", "% of build"], stage_rows),
         f"## Warm questions ({result['questions']} first asks after {len(result['warm_up'])} warm-up questions; "
         f"aim p50 ≤ {result['targets']['ask_ms_p50']:.0f} ms)",

@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 # document keeps the section of each paragraph (heading or docket entry), and a docket entry is one paragraph.
 # 6: chunk vectors are read back from the FAISS index instead of a second copy, sentence vectors are stored in
 # float16 (computed in bf16, so nothing is lost): 2.7 kB a sentence on the seed record instead of 4.4. 7: a document
-# keeps the roles of its caption lines, and a caption line is embedded and indexed after its role.
-FORMAT_VERSION = 7
+# keeps the roles of its caption lines, and a caption line is embedded and indexed after its role. 8: a chunk's vector is
+# the length-weighted mean of its sentences' vectors (`passage_vector`), not the model's over the chunk's text.
+FORMAT_VERSION = 8
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 
@@ -203,16 +204,9 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
                                                            show_progress=progress)
     stages["embed_sentences_seconds"] = time.perf_counter() - embed_started
     t = time.perf_counter()
-    # A chunk of one sentence has that sentence's text (about half the chunks of a court opinion, whose paragraphs
-    # are often one long sentence): its vector is the sentence's, not a second pass of the model over the same text.
-    fresh = set(todo_sentences)
-    same = [i for i in todo_chunks if _single_sentence_text(chunks[i], sentences, fresh)]
-    if same:
-        chunk_vectors[same] = sentence_vectors[[chunks[i].sentence_ids[0] for i in same]]
-    rest = [i for i in todo_chunks if not _single_sentence_text(chunks[i], sentences, fresh)]
-    if rest:
-        chunk_vectors[rest] = embedder.encode([chunk_texts[i] for i in rest], show_progress=progress)
-    stages["embed_chunks_seconds"] = time.perf_counter() - t
+    for i in todo_chunks:
+        chunk_vectors[i] = passage_vector(sentence_vectors, chunks[i].sentence_ids, sentences)
+    stages["chunk_vectors_seconds"] = time.perf_counter() - t
     embed_seconds = time.perf_counter() - embed_started
 
     milvus = settings.store == "milvus"  # Milvus indexes the chunks itself: no FAISS index, no chunk BM25 here
@@ -238,7 +232,6 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
         "skipped": skipped,
         "problems": problems,
         "build": {"seconds": None, "embedded_chunks": len(todo_chunks), "embedded_sentences": len(todo_sentences),
-                  "chunks_from_sentence_vectors": len(same),
                   "embed_seconds": round(embed_seconds, 3)},
     }
     index = CorpusIndex(manifest, {d.doc_id: d for d in documents}, sentences, chunks, chunk_vectors,
@@ -256,10 +249,15 @@ def _build_locked(settings, embedder, previous, progress, corpus_dir, index_dir,
     return index
 
 
-def _single_sentence_text(chunk: Chunk, sentences: list[Sentence], fresh: set[int]) -> bool:
-    """The chunk is one sentence, with the very text of that sentence, embedded in this build."""
-    return len(chunk.sentence_ids) == 1 and chunk.sentence_ids[0] in fresh \
-        and chunk.text == sentences[chunk.sentence_ids[0]].text
+def passage_vector(sentence_vectors: np.ndarray, sentence_ids, sentences: list[Sentence]) -> np.ndarray:
+    """A passage's vector: the mean of its sentences' vectors, weighted by their length, made unit length. Not a pass
+    of the model over the passage's own text: MiniLM, trained on sentence pairs, blurs a 120-word passage. On
+    FairytaleQA's val split (nothing trains or measures on it) the answering sentence was among the retrieved
+    passages' for 90.4% of questions against 88.9% with passages embedded whole, and the reader's best sentence
+    stated the answer for 58.4% against 56.9%; and the build embeds each text once (session 13)."""
+    ids = list(sentence_ids)
+    vector = np.array([len(sentences[i].text) for i in ids], dtype=np.float32) @ sentence_vectors[ids]
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def _progress_bar(items: list, show: bool, what: str):

@@ -198,7 +198,9 @@ def test_sections_and_docket_entries_survive_the_index(seed_corpus, tmp_path):
     assert citation.section == "Part II.A.1"
 
 
-def test_a_one_sentence_chunk_takes_its_sentence_vector_without_a_second_pass(tmp_path):
+def test_a_chunk_vector_is_the_length_weighted_mean_of_its_sentence_vectors(tmp_path):
+    """The model embeds sentences only: a passage's vector is made from its sentences' (qa.index.passage_vector)."""
+    from qa.chunking import search_text
     from qa.embedding import get_embedder
 
     corpus = tmp_path / "corpus"
@@ -221,14 +223,15 @@ def test_a_one_sentence_chunk_takes_its_sentence_vector_without_a_second_pass(tm
 
     embedder = Counting()
     index = build_index(settings_for(corpus, tmp_path / "index"), embedder)
-    single = [c for c in index.chunks if len(c.sentence_ids) == 1]
-    assert single and len(index.chunks) > len(single)
-    assert index.manifest["build"]["chunks_from_sentence_vectors"] == len(single)
-    assert len(embedder.texts) == len(index.sentences) + len(index.chunks) - len(single)
-    for c in single:
-        assert embedder.texts.count(c.text) == 1
-        np.testing.assert_allclose(index.chunk_vectors[c.chunk_id], real.encode([c.text])[0], atol=1e-5)
-    assert set(index.manifest["build"]) >= {"ingest_seconds", "chunk_seconds", "embed_chunks_seconds",
+    assert len(index.chunks) > 1 and any(len(c.sentence_ids) > 1 for c in index.chunks)
+    # the model runs on each sentence once, never on a chunk's text
+    assert sorted(embedder.texts) == sorted(search_text(index.documents[s.doc_id], [s]) for s in index.sentences)
+    for c in index.chunks:
+        ids = list(c.sentence_ids)
+        lengths = np.array([len(index.sentences[i].text) for i in ids], dtype=np.float32)
+        expected = lengths @ index.sentence_vectors[ids]
+        np.testing.assert_allclose(index.chunk_vectors[c.chunk_id], expected / np.linalg.norm(expected), atol=1e-5)
+    assert set(index.manifest["build"]) >= {"ingest_seconds", "chunk_seconds", "chunk_vectors_seconds",
                                             "embed_sentences_seconds", "faiss_seconds", "bm25_seconds"}
 
 
