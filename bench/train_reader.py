@@ -434,14 +434,18 @@ class Phase:
     squad_half: int = 0
 
 
-def new_network(phase: Phase):
+def new_network(phase: Phase, from_shipped: bool = False):
     from safetensors.torch import load_file
     from transformers import AutoModel
 
-    from qa.reader_model import build_network, bundled_encoder_path, frozen_prefixes
+    from qa.reader_model import MODEL_DIR, WEIGHTS, build_network, bundled_encoder_path, frozen_prefixes
 
     network = build_network(AutoModel.from_pretrained(bundled_encoder_path()), span_weight=phase.span_weight)
-    if phase.warm_start:
+    if from_shipped:  # the trained tensors in float16; the bundled model supplies the frozen ones
+        state = network.state_dict()
+        state.update({k: v.float() for k, v in load_file(str(MODEL_DIR / WEIGHTS)).items()})
+        network.load_state_dict(state)
+    elif phase.warm_start:
         network.load_state_dict(load_file(str(WORK / phase.warm_start / "model.safetensors")))
     frozen = frozen_prefixes(phase.frozen_layers)
     for name, param in network.named_parameters():
@@ -470,12 +474,16 @@ def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], g
     return GroupDataset(dataset.groups + extra, groups_per_step) if extra else dataset
 
 
-def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None = None) -> Path:
-    """Resumes from the phase's last checkpoint (see SHIPPED_SCHEDULE)."""
+def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None = None,
+          from_shipped: bool = False) -> Path:
+    """Resumes from the phase's last checkpoint (see SHIPPED_SCHEDULE). `from_shipped`: warm-start from the
+    shipped weights (qa/models/reader/) instead of the phase's `warm_start` checkpoint, for the phase after the
+    shipped one when the earlier phases' checkpoints are gone."""
     import torch
     from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 
     from qa.reader_model import bundled_encoder_path
+    from qa.settings import native_bf16
 
     schedule = schedule or (phase,)
     out = WORK / phase.output
@@ -483,12 +491,14 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
         return out / "final"  # a finished phase, or one stopped at `stop_after`, ends at once
     set_seed(SEED)
     torch.set_num_threads(2)
-    data = prepare()
     tokenizer = AutoTokenizer.from_pretrained(bundled_encoder_path())
     args = TrainingArguments(
         output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=phase.max_steps,
         learning_rate=phase.learning_rate, warmup_steps=max(1, phase.max_steps // 20), lr_scheduler_type="linear",
-        weight_decay=0.01, logging_steps=25, save_steps=SAVE_STEPS, save_total_limit=2, bf16=True, use_cpu=True,
+        weight_decay=0.01, logging_steps=25, save_steps=SAVE_STEPS, save_total_limit=2,
+        # bf16 autocast halves the time where the CPU computes in bf16; elsewhere torch emulates it, 25x slower
+        # than fp32 on an AVX2-only CPU (4.2 s against 110 s a step of 64 pairs).
+        bf16=native_bf16(), use_cpu=True,
         seed=SEED, data_seed=SEED, dataloader_num_workers=0, remove_unused_columns=False, report_to=[],
         disable_tqdm=True)
     class InOrderTrainer(Trainer):
@@ -500,9 +510,14 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
             if phase.stop_after and state.global_step >= phase.stop_after:
                 control.should_save = control.should_training_stop = True
 
+    index = schedule.index(phase)
+    first = index  # the phase whose groups this one's order goes back to (see `phase_dataset`)
+    while first and schedule[first].squad_half == schedule[first - 1].squad_half:
+        first -= 1
+    train_groups = prepare()["train"] if schedule[first].squad_half == 0 else []
     other_half = prepare(1)["train"] if any(p.squad_half for p in schedule) else None
-    dataset = phase_dataset(schedule, schedule.index(phase), data["train"], groups_per_step, other_half)
-    trainer = InOrderTrainer(model=new_network(phase), args=args, train_dataset=dataset,
+    dataset = phase_dataset(schedule, index, train_groups, groups_per_step, other_half)
+    trainer = InOrderTrainer(model=new_network(phase, from_shipped), args=args, train_dataset=dataset,
                              data_collator=make_collator(tokenizer), callbacks=[StopAfter()])
     last = latest_checkpoint(out)
     trainer.train(resume_from_checkpoint=str(last) if last else None)
@@ -525,7 +540,11 @@ SAVE_STEPS = 200
 #    step 2,000 (lr 3.5e-6) for the session's time: 16,000 more groups.
 # 8. from phase 7's weights, the groups of that half phase 7 had not reached, on a 2,200-step schedule stopped at
 #    step 1,800 (lr 3.8e-6).
-# A phase 9 was tried and not shipped (README, model card): its code is in commit cee90e5.
+# A phase 9 with WordNet synonym questions was tried and not shipped (README, model card): its code is in commit
+# cee90e5.
+# 9. from phase 8's weights, the groups of that half phase 8 had not reached, on an 800-step schedule: 6,400
+#    groups. Trained on an AVX2-only CPU (fp32) from the shipped weights (`--from-shipped`: phase 8's export, in
+#    float16), since phase 8's checkpoint was gone.
 # A finished phase (its `final` written) ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
@@ -540,7 +559,9 @@ SHIPPED_SCHEDULE = (
     Phase(2400, 2000, output="checkpoints-half1b", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
           warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150),
     Phase(2200, 1800, output="checkpoints-half1c", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000))
+          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000),
+    Phase(800, output="checkpoints-half1d", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
+          warm_start="checkpoints-half1c/final", squad_half=1, skip_steps=1800))
 
 
 def latest_checkpoint(out: Path) -> Path | None:
@@ -583,14 +604,15 @@ def export(checkpoint: Path | None = None, phase: Phase | None = None) -> Path:
     return weights
 
 
-def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
+def calibrate(abstain_share: float = 0.03, limit: int = 4000, half: int = 0) -> dict:
     """Answerability threshold from held-out training articles: the one at which `abstain_share` of answerable
     questions abstain (abstaining on a question the record answers is as wrong as a bad answer); with its
-    top-1 accuracy and AUROC against the wrong-record questions on the same held-out articles."""
+    top-1 accuracy and AUROC against the wrong-record questions on the same held-out articles: their questions
+    of `half` of the SQuAD train questions (both halves hold the same articles out, so either is unseen)."""
     from qa.reader_model import CARD, MODEL_DIR, get_reader_model
     from qa.settings import Settings
 
-    data = prepare()
+    data = prepare(half)
     groups = data["calibration"]
     rng = random.Random(SEED)
     answerable = [g for g in groups if g.target >= 0]
@@ -613,7 +635,8 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
     swapped = best_scores(model, swapped_fact_groups(answerable, 500, random.Random(SEED)))
     # Negated and opposite questions of the same held-out articles: "the record says the contrary".
     contradicted = best_scores(model, contradicted_groups(answerable, 500, random.Random(SEED)))
-    figures = {"threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
+    figures = {"calibration_half": half,
+               "threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
                "calibration_top1": round(float(np.mean(top1)), 4),
                "calibration_auroc_wrong_record": round(auroc(pos_a, neg_a), 4),
                "calibration_auroc_swapped_fact": round(auroc(pos_a, swapped), 4),
@@ -624,7 +647,8 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000) -> dict:
                "swapped_fact_abstained": round(float((swapped < threshold).mean()), 4),
                "contradicted_abstained": round(float((contradicted < threshold).mean()), 4)}
     cosines = candidate_cosines(answerable)
-    figures.update(similarity_floor(data, cosines))
+    # The floor is the embedder's, not the reader's: always half 0's calibration questions and FairytaleQA train.
+    figures.update(similarity_floor(data if half == 0 else prepare(0)))
     figures.update(rank_cosine_weight(logits, cosines, answerable))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
@@ -672,19 +696,20 @@ def rank_cosine_weight(logits: list[np.ndarray], cosines: list[np.ndarray], answ
             "calibration_top1_by_cosine_weight": {str(w): round(v, 4) for w, v in top1.items()}}
 
 
-def similarity_floor(data: dict, squad_cosines: list[np.ndarray], share: float = 0.005, limit: int = 1000) -> dict:
+def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dict:
     """The off-topic floor: the question's best cosine similarity to its candidate sentences, at the `share`
-    quantile of answerable questions, the lower of two sets: the held-out SQuAD train articles (`squad_cosines`),
-    and FairytaleQA train's paraphrased questions. Below it, a question is about something the record does not
-    cover."""
+    quantile of answerable questions, the lower of two sets: the questions of the held-out SQuAD train articles,
+    and FairytaleQA train's paraphrased questions (both in `prepare(0)`). Below it, a question is about something
+    the record does not cover."""
 
     def best_similarity(cosines: list[np.ndarray]) -> np.ndarray:
         return np.array([float(c.max()) for c in cosines])
 
     tales = [g for g in data["train"] if g.source == "fairytale" and g.target >= 0]
     random.Random(SEED).shuffle(tales)
+    squad = candidate_cosines([g for g in data["calibration"] if g.target >= 0])
     wrong = best_similarity(candidate_cosines([g for g in data["calibration"] if g.target < 0]))
-    floors = {"squad": float(np.quantile(best_similarity(squad_cosines), share)),
+    floors = {"squad": float(np.quantile(best_similarity(squad), share)),
               "fairytale": float(np.quantile(best_similarity(candidate_cosines(tales[:limit])), share))}
     floor = min(floors.values())
     return {"similarity_floor": round(floor, 4), "similarity_floor_share": share,
@@ -701,6 +726,12 @@ def main(argv=None) -> None:
     parser.add_argument("--stop-after", type=int, default=None, help="end training at this step of the schedule")
     parser.add_argument("--phase", type=int, default=None,
                         help="train only this phase (1-based) of SHIPPED_SCHEDULE, from its warm start or checkpoint")
+    parser.add_argument("--calibration-half", type=int, choices=(0, 1), default=0,
+                        help="calibrate the threshold and ranking weight on the held-out articles' questions of "
+                             "this half of the SQuAD train questions (the off-topic floor always uses half 0's)")
+    parser.add_argument("--from-shipped", action="store_true",
+                        help="start the phase from the shipped weights (qa/models/reader/), not its warm-start "
+                             "checkpoint: for the phase after the shipped one when earlier checkpoints are gone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step in ("all", "prepare"):
@@ -709,11 +740,11 @@ def main(argv=None) -> None:
         schedule = (Phase(args.max_steps, args.stop_after),) if args.max_steps else SHIPPED_SCHEDULE
         phases = [schedule[args.phase - 1]] if args.phase else schedule
         for phase in phases:
-            train(phase, args.groups_per_step, schedule)
+            train(phase, args.groups_per_step, schedule, from_shipped=args.from_shipped)
     if args.step in ("all", "export"):
         export()
     if args.step in ("all", "export", "calibrate"):
-        calibrate()
+        calibrate(half=args.calibration_half)
 
 
 if __name__ == "__main__":

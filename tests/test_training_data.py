@@ -93,3 +93,23 @@ def test_a_phase_on_the_other_half_starts_afresh_on_its_questions_and_makes_its_
     made = [g for g in second if g.source == "contradicted"]
     assert len(made) == 4 and all("mill" in g.question and "wasn't" in g.question for g in made)
     assert third == second[8:]  # a later phase on the same half goes on where that one stopped
+
+
+def test_a_phase_can_start_from_the_shipped_weights_over_the_bundled_embeddings():
+    from safetensors.torch import load_file
+    from transformers import AutoModel
+
+    from bench.train_reader import Phase, new_network
+    from qa.reader_model import MODEL_DIR, WEIGHTS, bundled_encoder_path
+
+    shipped = load_file(str(MODEL_DIR / WEIGHTS))
+    bundled = AutoModel.from_pretrained(bundled_encoder_path()).state_dict()
+    state = new_network(Phase(10, frozen_layers=0), from_shipped=True).state_dict()
+    trained = [name for name in shipped if name.startswith("encoder.encoder.layer.5.")]
+    assert trained and all((state[name] == shipped[name].float()).all() for name in trained)
+    assert (state["score.weight"] == shipped["score.weight"].float()).all()
+    name = "embeddings.word_embeddings.weight"  # frozen, so not shipped: the bundled model's
+    assert name not in {k.removeprefix("encoder.") for k in shipped}
+    assert (state["encoder." + name] == bundled[name]).all()
+    fresh = new_network(Phase(10, frozen_layers=0)).state_dict()
+    assert not (fresh["score.weight"] == state["score.weight"]).all()
