@@ -438,13 +438,12 @@ def new_network(phase: Phase, from_shipped: bool = False):
     from safetensors.torch import load_file
     from transformers import AutoModel
 
-    from qa.reader_model import MODEL_DIR, WEIGHTS, build_network, bundled_encoder_path, frozen_prefixes
+    from qa.reader_model import (MODEL_DIR, WEIGHTS, build_network, bundled_encoder_path, frozen_prefixes,
+                                 load_trained_tensors)
 
     network = build_network(AutoModel.from_pretrained(bundled_encoder_path()), span_weight=phase.span_weight)
-    if from_shipped:  # the trained tensors in float16; the bundled model supplies the frozen ones
-        state = network.state_dict()
-        state.update({k: v.float() for k, v in load_file(str(MODEL_DIR / WEIGHTS)).items()})
-        network.load_state_dict(state)
+    if from_shipped:
+        load_trained_tensors(network, MODEL_DIR / WEIGHTS)
     elif phase.warm_start:
         network.load_state_dict(load_file(str(WORK / phase.warm_start / "model.safetensors")))
     frozen = frozen_prefixes(phase.frozen_layers)

@@ -249,6 +249,20 @@ def frozen_prefixes(frozen_layers: int) -> tuple[str, ...]:
         f"encoder.encoder.layer.{i}." for i in range(frozen_layers))
 
 
+def load_trained_tensors(network, weights_path: Path) -> None:
+    """The shipped tensors (float16, only those training changed) over a network built on the bundled model, which
+    supplies the frozen ones."""
+    from safetensors.torch import load_file
+
+    trained = load_file(str(weights_path))
+    state = network.state_dict()
+    unknown = set(trained) - set(state)
+    if unknown:
+        raise ValueError(f"unexpected tensors {sorted(unknown)[:3]}")
+    state.update({k: v.float() for k, v in trained.items()})
+    network.load_state_dict(state)
+
+
 @dataclass
 class ReaderOutput:
     scores: np.ndarray  # per sentence; sigmoid(score) = probability that it answers
@@ -275,7 +289,6 @@ class SentenceReaderModel:
                                  "Reinstall the package, or retrain with `python -m bench.train_reader`.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
-            from safetensors.torch import load_file
             from transformers import AutoModel, AutoTokenizer
             from transformers.utils import logging as hf_logging
 
@@ -283,13 +296,7 @@ class SentenceReaderModel:
             base = bundled_encoder_path()
             self.tokenizer = AutoTokenizer.from_pretrained(base)
             network = build_network(AutoModel.from_pretrained(base))
-            trained = load_file(str(weights_path))
-            state = network.state_dict()
-            unknown = set(trained) - set(state)
-            if unknown:
-                raise ValueError(f"unexpected tensors {sorted(unknown)[:3]}")
-            state.update({k: v.float() for k, v in trained.items()})
-            network.load_state_dict(state)
+            load_trained_tensors(network, weights_path)
         except ModelLoadError:
             raise
         except Exception as exc:
