@@ -82,7 +82,7 @@ class Record:
         self.doc = parse_document(text.encode("utf-8"), "article.txt", ".txt")
         self.sentences = [s.text for s in self.doc.sentences]
         self.contexts = sentence_contexts(self.doc)
-        self.vectors = embedder.encode(self.sentences, batch_size=128)
+        self.vectors = embedder.encode(self.sentences)
         self.bm25 = build_bm25(self.sentences)
         self.starts = np.array([s.start for s in self.doc.sentences])
         self.ends = np.array([s.end for s in self.doc.sentences])
@@ -130,7 +130,7 @@ def squad_groups(embedder, rng: random.Random, half: int = 0) -> tuple[list[Grou
         record = Record(article.title, article.text, embedder)
         questions = [q for q in article.questions if q.qid not in ambiguous and q.answers
                      and (rng.random() < SQUAD_SHARE) == (half == 0)]
-        vectors = embedder.encode([q.text for q in questions], batch_size=128)
+        vectors = embedder.encode([q.text for q in questions])
         held_out = n % CALIBRATION_EVERY == 0
         out = calibration if held_out else train
         for q, v in zip(questions, vectors):
@@ -176,7 +176,7 @@ def v2_groups(embedder) -> list[Group]:
     groups, stats = [], {}
     for article in load_articles(SQUAD_V2_HALF, titles=set(ANSWERABILITY_TRAIN)):
         record = Record(article.title, article.text, embedder)
-        vectors = embedder.encode([q.text for q in article.questions], batch_size=128)
+        vectors = embedder.encode([q.text for q in article.questions])
         for q, v in zip(article.questions, vectors):
             if q.impossible:
                 groups.append(group_for(record, q.text, v, -1, None, "squad-v2", stats))
@@ -198,7 +198,7 @@ def fairytale_groups(embedder, split: str = "train") -> list[Group]:
     groups, stats = [], {}
     for story in load_stories(split):
         record = Record(story.title, story.text, embedder)
-        vectors = embedder.encode([q.text for q in story.questions], batch_size=128)
+        vectors = embedder.encode([q.text for q in story.questions])
         for q, v in zip(story.questions, vectors):
             a, b = q.section
             best, best_cover = -1, 0.0
@@ -674,8 +674,8 @@ def candidate_cosines(groups: list[Group]) -> list[np.ndarray]:
     from qa.settings import BUNDLED_EMBEDDER, Settings
 
     embedder = get_embedder(BUNDLED_EMBEDDER, Settings().embedding_precision)
-    questions = embedder.encode([g.question for g in groups], batch_size=128)
-    sentences = embedder.encode([s for g in groups for s in g.sentences], batch_size=128)
+    questions = embedder.encode([g.question for g in groups])
+    sentences = embedder.encode([s for g in groups for s in g.sentences])
     ends = np.cumsum([len(g.sentences) for g in groups])
     return [sentences[e - len(g.sentences):e] @ q for g, q, e in zip(groups, questions, ends)]
 

@@ -15,6 +15,8 @@ import numpy as np
 from .errors import ModelLoadError
 from .settings import BUNDLED_EMBEDDER
 
+MAX_BATCH_TOKENS = 1024
+
 log = logging.getLogger(__name__)
 
 
@@ -52,15 +54,33 @@ class Embedder:
             pack_linear_weights(self._model)
         self._lock = threading.Lock()  # torch modules are not re-entrant across threads for our purposes
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], max_batch_tokens: int = MAX_BATCH_TOKENS,
+               show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # Lone surrogates (possible in a Python str, e.g. from an API caller) make the tokenizer raise TypeError.
         texts = [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with self._lock, self._arithmetic():
-            vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=show_progress)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            batches = token_budget_batches(self._token_counts(texts), max_batch_tokens)
+            if show_progress and len(batches) > 1:
+                from tqdm import tqdm
+
+                batches = tqdm(batches, desc="embedding", unit="batch")
+            for rows in batches:
+                vectors[rows] = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
+                                                   normalize_embeddings=True, convert_to_numpy=True)
+        return vectors
+
+    def _token_counts(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            return np.ones(1, dtype=np.int64)
+        tokenizer = getattr(self._model, "tokenizer", None)
+        limit = self._model.get_max_seq_length() or 512
+        if tokenizer is None:
+            return np.array([min(len(t) // 4 + 2, limit) for t in texts])
+        ids = tokenizer(texts, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
+        return np.array([len(i) for i in ids])
 
     def _arithmetic(self):
         if self.precision != "bf16":
@@ -71,6 +91,21 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
+
+def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray]:
+    """Rows in batches of similar length, longest first, each padding to at most `max_batch_tokens` tokens: few
+    long rows or many short ones. Fixed-size batches of 64 make attention's (rows, heads, length, length) scores
+    for long sentences outgrow the CPU caches; embedding the court files' 1,533 sentences this way took 11.0 s
+    against 20.5 s on an AVX2 CPU (README, Benchmarks)."""
+    counts = np.asarray(token_counts)
+    order = np.argsort(-counts, kind="stable")
+    batches, i = [], 0
+    while i < len(order):
+        size = max(1, max_batch_tokens // max(1, int(counts[order[i]])))
+        batches.append(order[i:i + size])
+        i += size
+    return batches
+
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -35,7 +35,7 @@ class HashEmbedder:
     model_name = "test-hash-embedder"
     dimension = 16
 
-    def encode(self, texts, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts, max_batch_tokens: int = 1024, show_progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
             seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "little")

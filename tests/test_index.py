@@ -77,6 +77,30 @@ def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float
     assert np.array_equal(bf16.encode(texts), autocast_over_float32.encode(texts))
 
 
+def test_token_budget_batches_cover_every_row_once_longest_first_within_the_budget():
+    from qa.embedding import token_budget_batches
+
+    counts = [5, 300, 40, 40, 12, 7, 90, 3]
+    batches = token_budget_batches(counts, 100)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(len(counts)))
+    assert [counts[i] for i in rows] == sorted(counts, reverse=True)
+    # A row longer than the budget goes alone; every other batch pads to at most the budget.
+    assert all(len(b) * max(counts[i] for i in b) <= 100 or len(b) == 1 for b in batches)
+    assert [len(b) for b in batches][:3] == [1, 1, 2]
+
+
+def test_embeddings_batched_by_length_come_back_in_the_order_of_the_texts():
+    from qa.embedding import get_embedder
+
+    texts = ["Sentenced.", "The armorer was sentenced to 18 months in prison for involuntary manslaughter.",
+             "Who?", "Why were the charges against Baldwin dismissed on the fourth day of the trial?", "Rust."]
+    embedder = get_embedder(Settings().embedding_model, "fp32")
+    one_by_one = np.stack([embedder.encode([t])[0] for t in texts])
+    batched = embedder.encode(texts, max_batch_tokens=40)
+    assert np.allclose(batched, one_by_one, atol=1e-5)
+
+
 def test_vectors_survive_the_disk_stored_once_and_sentences_in_half_precision(seed_corpus, tmp_path):
     built = Engine(corpus_dir=seed_corpus, index_dir=tmp_path / "index").refresh()
     loaded = load_index(tmp_path / "index")
