@@ -63,13 +63,19 @@ class Embedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with self._lock, self._arithmetic():
             batches = token_budget_batches(self._token_counts(texts), max_batch_tokens)
-            if show_progress and len(batches) > 1:
+            bar = None
+            if show_progress:
                 from tqdm import tqdm
 
-                batches = tqdm(batches, desc="embedding", unit="batch")
+                bar = tqdm(total=len(texts), desc="embedding", unit="sentence")
             for rows in batches:
                 vectors[rows] = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
-                                                   normalize_embeddings=True, convert_to_numpy=True)
+                                                   normalize_embeddings=True, convert_to_numpy=True,
+                                                   show_progress_bar=False)  # one bar over all batches
+                if bar is not None:
+                    bar.update(len(rows))
+            if bar is not None:
+                bar.close()
         return vectors
 
     def _token_counts(self, texts: list[str]) -> np.ndarray:
@@ -77,7 +83,7 @@ class Embedder:
             return np.ones(1, dtype=np.int64)
         tokenizer = getattr(self._model, "tokenizer", None)
         limit = self._model.get_max_seq_length() or 512
-        if tokenizer is None:
+        if tokenizer is None:  # a model that tokenizes inside its own modules: about 4 characters a token
             return np.array([min(len(t) // 4 + 2, limit) for t in texts])
         ids = tokenizer(texts, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
         return np.array([len(i) for i in ids])
