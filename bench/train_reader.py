@@ -309,22 +309,6 @@ def contradicted_groups(groups: list[Group], count: int, rng: random.Random) -> 
         "contradicted")
 
 
-def shared_terms(g: Group) -> int:
-    """How many of the question's terms (stemmed, stopwords out) its answering sentence has. SQuAD's writers
-    copied the sentence's words: 3 or more for 62% of half 1's held-out calibration questions, where the reader put
-    the right sentence first for 92-98% of them, against 37% with none shared and 65% with one."""
-    from qa.text import terms
-
-    return len(set(terms(g.question)) & set(terms(g.sentences[g.target])))
-
-
-def low_overlap_groups(groups: list[Group], count: int, most: int, rng: random.Random) -> list[Group]:
-    """Up to `count` answerable SQuAD groups, in a seeded order, whose question shares at most `most` terms with
-    its answering sentence: the nearest SQuAD has to a question asked in other words than the record's."""
-    low = [g for g in groups if g.source == "squad" and g.target >= 0 and shared_terms(g) <= most]
-    return rng.sample(low, min(count, len(low)))
-
-
 class _GroupUnpickler(pickle.Unpickler):
     """Groups pickled by `python -m bench.train_reader` belong to `__main__`: find them here, however run."""
 
@@ -448,12 +432,6 @@ class Phase:
     # Which half of the SQuAD train questions (1: `prepare(1)`); a phase on another half than the one before it
     # starts afresh on that half's groups, else it goes on where the one before stopped.
     squad_half: int = 0
-    # Questions that share at most `low_overlap_terms` terms with their answering sentence (`low_overlap_groups`),
-    # this many, with `replay` other groups of the half: a phase on the questions asked in other words than the
-    # record's, on its own order of groups.
-    low_overlap: int = 0
-    low_overlap_terms: int = 1
-    replay: int = 0
 
 
 def new_network(phase: Phase, from_shipped: bool = False):
@@ -488,12 +466,6 @@ def phase_dataset(schedule: tuple[Phase, ...], index: int, train: list[Group], g
         extra += swapped_fact_groups(source, phase.swapped_facts, random.Random(SEED))
     if phase.contradicted:
         extra += contradicted_groups(source, phase.contradicted, random.Random(SEED + index))
-    if phase.low_overlap:
-        rng = random.Random(SEED + index)
-        low = low_overlap_groups(source, phase.low_overlap, phase.low_overlap_terms, rng)
-        picked = {id(g) for g in low}
-        rest = [g for g in source if id(g) not in picked]
-        return GroupDataset(low + rng.sample(rest, min(phase.replay, len(rest))) + extra, groups_per_step)
     if phase.squad_half != (schedule[index - 1].squad_half if index else 0):
         return GroupDataset(source + extra, groups_per_step)
     dataset = phase_dataset(schedule, index - 1, train, groups_per_step, other_half)
@@ -571,6 +543,9 @@ SAVE_STEPS = 200
 # cee90e5.
 # Phase 9b was tried and not shipped (README): from phase 8's weights, the groups of that half phase 8 had not
 # reached, on an 800-step schedule (6,400 groups); its `Phase` is in commit 200b383 (`train --phase 9 --from-shipped`).
+# Phase 9c was tried and not shipped (README): from the shipped weights, 2,400 questions of half 1 that share at
+# most one term with their answering sentence, with 1,200 other groups, 200 swapped-fact and 200 contradicted
+# questions, 500 steps; its `Phase` and `low_overlap_groups` are in commit eaf9798 (`train --phase 9 --from-shipped`).
 # A finished phase (its `final` written) ends at once, so the whole schedule can be rerun after a stop.
 SHIPPED_SCHEDULE = (
     Phase(2400, 2400), Phase(4400, 3600),
@@ -585,10 +560,7 @@ SHIPPED_SCHEDULE = (
     Phase(2400, 2000, output="checkpoints-half1b", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
           warm_start="checkpoints-half1/final", squad_half=1, skip_steps=1150),
     Phase(2200, 1800, output="checkpoints-half1c", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000),
-    Phase(500, output="checkpoints-half1-paraphrase", frozen_layers=0, span_weight=1.0, learning_rate=2e-5,
-          warm_start="checkpoints-half1c/final", squad_half=1, low_overlap=2400, replay=1200, swapped_facts=200,
-          contradicted=200))
+          warm_start="checkpoints-half1b/final", squad_half=1, skip_steps=2000))
 
 
 def latest_checkpoint(out: Path) -> Path | None:

@@ -112,17 +112,3 @@ def test_a_phase_can_start_from_the_shipped_weights_over_the_bundled_embeddings(
     assert "encoder." + name not in shipped and (state["encoder." + name] == bundled[name]).all()
     fresh = new_network(Phase(10, frozen_layers=0)).state_dict()
     assert not (fresh["score.weight"] == state["score.weight"]).all()
-
-
-def test_low_overlap_questions_share_at_most_so_many_terms_with_their_answer():
-    from bench.train_reader import low_overlap_groups, shared_terms
-
-    sentences = ["The cathedral was consecrated in 1170 by Bishop Hugh.", "Its spire fell in a storm."]
-    copied = group("Who consecrated the cathedral in 1170?", sentences, 0)  # consecr, cathedr, 1170
-    one = group("Which bishop blessed the church?", sentences, 0)  # bishop
-    none = group("What happened to the tower?", sentences, 1)
-    unanswerable = group("Who built the tower?", sentences, -1)
-    assert [shared_terms(g) for g in (copied, one, none)] == [3, 1, 0]
-    picked = low_overlap_groups([copied, one, none, unanswerable], 10, 1, random.Random(0))
-    assert sorted(g.question for g in picked) == [none.question, one.question]
-    assert len(low_overlap_groups([copied, one, none], 1, 1, random.Random(0))) == 1
