@@ -214,6 +214,7 @@ def evaluate_question(engine, index, doc_id: str, q, article_title: str) -> dict
     span = next((c.span_text for c in answer.citations if c.span_text), None) or answer.short_answer
     row = {
         "qid": q.qid, "article": article_title, "qword": question_word(q.text), "question": q.text,
+        "shared_terms": shared_terms_bucket(q.text, index, doc_id, q.answers),
         "gold": truths[:3],
         **{f"r@{k}": any(covers[:k]) for k in (1, 3, 5)},
         "abstained": bool(abstained), "answerability": float(answer.answerability),
@@ -233,6 +234,20 @@ def evaluate_question(engine, index, doc_id: str, q, article_title: str) -> dict
     for name, sentence in top_sentence_baselines(index, doc_id, q.text, vector, passages).items():
         row[name] = baseline_row(sentence, doc_id, q.answers)
     return row
+
+
+SHARED_TERMS = ("0-1", "2", "3-4", "5+")
+
+
+def shared_terms_bucket(question: str, index, doc_id: str, answers) -> str:
+    """How many of the question's terms (stemmed, stopwords out) the sentence holding its first gold answer has:
+    SQuAD's writers mostly copied the sentence's words, people asking a record do not (issue 10)."""
+    from qa.text import terms
+
+    a_start = answers[0][0]
+    sentence = next((s for s in index.sentences if s.doc_id == doc_id and s.start <= a_start < s.end), None)
+    shared = len(set(terms(question)) & set(terms(sentence.text))) if sentence else 0
+    return "0-1" if shared <= 1 else "2" if shared == 2 else "3-4" if shared <= 4 else "5+"
 
 
 BASELINES = ("bm25", "dense", "hybrid_no_reader")
@@ -308,6 +323,7 @@ def run_squad(limit: int | None = None, articles: int | None = None, titles=None
         "excluded_articles": sorted(HELD_OUT_EXCLUDE), "provenance": info, "definitions": METRICS,
         "overall": aggregate(rows),
         "by_question_word": {w: aggregate([r for r in rows if r["qword"] == w]) for w in QWORDS},
+        "by_shared_terms": {b: aggregate([r for r in rows if r["shared_terms"] == b]) for b in SHARED_TERMS},
         # The articles the previous reader's published figures were measured on, for a like-for-like comparison.
         "old_reader_articles": aggregate([r for r in rows if r["article"] not in OLD_SCORER_TRAIN]),
         "index_build_seconds": {"mean": mean(builds), "median": float(statistics.median(builds)) if builds else None,
@@ -327,6 +343,8 @@ def run_squad(limit: int | None = None, articles: int | None = None, titles=None
 
 def squad_markdown(result: dict) -> str:
     groups = [("all", result["overall"])] + [(w, result["by_question_word"][w]) for w in QWORDS]
+    groups += [(f"{b} terms shared with the answer's sentence", m)
+               for b, m in result.get("by_shared_terms", {}).items()]
     if result.get("old_reader_articles", {}).get("questions"):
         groups.append(("the old reader's held-out articles", result["old_reader_articles"]))
     groups = [(g, m) for g, m in groups if m.get("questions")]
@@ -350,7 +368,8 @@ def squad_markdown(result: dict) -> str:
         f"Each article is one record (own corpus and index); every question through `Engine.ask`. "
         f"Revision {p.get('git_head', '?')}, reader {p.get('reader_sha256', '?')} (threshold "
         f"{fmt(p.get('reader_threshold'))}); limit per article: {result['limit_per_article']}.",
-        "## Product, overall and by question word", md_table(header, rows),
+        "## Product, overall, by question word and by the terms a question shares with its answer's sentence",
+        md_table(header, rows),
         "## Baselines (top sentence; same chunks and index)",
         "Baseline hit = the top sentence's offsets cover a gold answer; compare with the product's "
         "'covers' column (a citation covers a gold answer).",
