@@ -98,11 +98,12 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
 
+
 def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray]:
     """Rows in batches of similar length, longest first, each padding to at most `max_batch_tokens` tokens: few
-    long rows or many short ones. Fixed-size batches of 64 make attention's (rows, heads, length, length) scores
-    for long sentences outgrow the CPU caches; embedding the court files' 1,533 sentences this way took 11.0 s
-    against 20.5 s on an AVX2 CPU (README, Benchmarks)."""
+    long rows or many short ones. Embedding the court files' 1,533 sentences this way took 10.2-11.0 s against
+    20.4-20.6 s in batches of 64 texts on an AVX2 CPU (README, Benchmarks); 64 long rows make attention's
+    (rows, heads, length, length) scores large, likely past what the caches hold."""
     counts = np.asarray(token_counts)
     order = np.argsort(-counts, kind="stable")
     batches, i = [], 0
