@@ -78,7 +78,6 @@ class Record:
     def __init__(self, title: str, text: str, embedder):
         from qa.documents import parse_document
         from qa.index import build_bm25
-        from qa.reading import consecutive
 
         self.doc = parse_document(text.encode("utf-8"), "article.txt", ".txt")
         self.sentences = [s.text for s in self.doc.sentences]
@@ -87,13 +86,12 @@ class Record:
         self.bm25 = build_bm25(self.sentences)
         self.starts = np.array([s.start for s in self.doc.sentences])
         self.ends = np.array([s.end for s in self.doc.sentences])
-        self.follows = consecutive(self.doc.sentences)
 
     def candidates(self, question: str, vector: np.ndarray) -> list[int]:
         from qa.retrieval import bm25_scores, shortlist
         from qa.text import terms
 
-        return shortlist(self.vectors @ vector, bm25_scores(self.bm25, terms(question)), GROUP, self.follows)
+        return shortlist(self.vectors @ vector, bm25_scores(self.bm25, terms(question)), GROUP)
 
     def sentence_at(self, offset: int) -> int:
         i = int(np.searchsorted(self.starts, offset, side="right") - 1)

@@ -12,7 +12,7 @@ from .index import CorpusIndex
 from .questions import QuestionInfo, states_fact
 from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
-from .schema import Document, Passage, Sentence
+from .schema import Document, Passage
 from .text import first_distinct, terms
 
 
@@ -43,12 +43,6 @@ def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int
     return first_distinct(ids, lambda sid: index.sentences[sid].text)
 
 
-def consecutive(sentences: list[Sentence]) -> np.ndarray:
-    """For each sentence, whether it is the one right after the sentence before it in the list, in one paragraph."""
-    return np.array([i > 0 and s.doc_id == sentences[i - 1].doc_id and s.paragraph == sentences[i - 1].paragraph
-                     and s.index == sentences[i - 1].index + 1 for i, s in enumerate(sentences)], dtype=bool)
-
-
 @dataclass
 class Reading:
     sentence_ids: list[int]  # the sentences the cross-encoder scored, best first (reader logit + weighted cosine)
@@ -72,8 +66,7 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
         return Reading([], [], 0.0)
     dense = index.sentence_vectors[ids] @ query_vector
     lexical = bm25_scores(index.sentence_bm25, terms(question))[ids]
-    picked = shortlist(dense, lexical, 2 * n_candidates if second_look > 0 else n_candidates,
-                       consecutive([index.sentences[sid] for sid in ids]))
+    picked = shortlist(dense, lexical, 2 * n_candidates if second_look > 0 else n_candidates)
     picked, more = picked[:n_candidates], picked[n_candidates:]
     out = read_candidates(question, [ids[i] for i in picked], index, model)
     if more and sigmoid(out.scores).max() < second_look:

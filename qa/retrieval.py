@@ -74,34 +74,10 @@ def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str
     return passages
 
 
-def with_neighbours(scores: np.ndarray, follows: np.ndarray, weight: float) -> np.ndarray:
-    """Each score plus `weight` x the better of its neighbours' in the same paragraph (`follows[i]`: candidate i is
-    the sentence right after candidate i - 1). The answer often sits next to the sentence that shares the
-    question's words: "Who did he marry?" of "Einstein moved to Zurich. He married Mileva Maric there."."""
-    before = np.full(len(scores), -np.inf)
-    before[1:] = np.where(follows[1:], scores[:-1], -np.inf)
-    after = np.full(len(scores), -np.inf)
-    after[:-1] = np.where(follows[1:], scores[1:], -np.inf)
-    best = np.maximum(before, after)
-    return np.where(np.isfinite(best), scores + weight * best, scores)
-
-
-# Chosen on the held-out calibration articles of SQuAD train (4,227 questions; the sentences of whole articles, and
-# the 20-odd that a retrieval leaves): the answering sentence is among the first 8 for 93.5% of questions with k 60
-# and no neighbours, 94.6% with k 3 and a neighbour weight of 0.2 (`python -m bench.shortlist_recall`).
-SHORTLIST_RRF_K = 3
-NEIGHBOUR_WEIGHT = 0.2
-
-
-def shortlist(dense: np.ndarray, lexical: np.ndarray, n: int, follows: np.ndarray | None = None,
-              k: int = SHORTLIST_RRF_K, neighbour_weight: float = NEIGHBOUR_WEIGHT) -> list[int]:
+def shortlist(dense: np.ndarray, lexical: np.ndarray, n: int, k: int = 60) -> list[int]:
     """The cheap first stage of reading: positions of the n candidate sentences ranked best by reciprocal rank
-    fusion of their dense similarity and BM25 score, each score lifted by its neighbours' (`with_neighbours`) when
-    `follows` says which candidates are consecutive. Only these reach the cross-encoder, which costs a forward
+    fusion of their dense similarity and BM25 score. Only these reach the cross-encoder, which costs a forward
     pass per sentence. Training builds its candidates with this same function."""
-    if follows is not None and neighbour_weight:
-        dense, lexical = with_neighbours(dense, follows, neighbour_weight), with_neighbours(lexical, follows,
-                                                                                            neighbour_weight)
     dense_order = np.argsort(-dense, kind="stable").tolist()
     lexical_order = [i for i in np.argsort(-lexical, kind="stable").tolist() if lexical[i] > 0]
     return [i for i, _ in reciprocal_rank_fusion([dense_order, lexical_order], k)[:n]]
