@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 # 5e-5): 2.7 kB a sentence on the seed record instead of 4.4. 7: a document
 # keeps the roles of its caption lines, and a caption line is embedded and indexed after its role. 8: a chunk's vector is
 # the length-weighted mean of its sentences' vectors (`passage_vector`), not the model's over the chunk's text.
-FORMAT_VERSION = 8
+# 9: a counsel line's role names the side by the caption's party ("... for the appellant, Celestin:", "... for the
+# government:" when the United States is the appellee).
+FORMAT_VERSION = 9
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 

@@ -171,7 +171,7 @@ def starts_caption(reading_text: str) -> bool:
 AUTHOR = "The author of the opinion, the judge who wrote it:"
 ISSUED = "The date the opinion was issued:"
 ARGUED = "The date of the oral argument:"
-COUNSEL = "The lawyers who argued for {party}:"
+COUNSEL = "Counsel, the lawyers who represented and argued for {party}:"
 PANEL = "The panel of judges who heard the case:"
 TRIAL_JUDGE = "The trial judge whose decision is under review:"
 DOCKET = "The docket numbers:"
@@ -187,10 +187,10 @@ _COUNSEL = re.compile(r".*\bfor (?:the )?(?P<party>(?:cross-)?(?:appellants?|app
 _TRIAL_JUDGE = re.compile(r"\[Hon(?:\.|orable) [^\]]*(?:Judge|Justice)\]")
 
 
-def caption_roles(sentences: list[str]) -> dict[int, str]:
+def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -> dict[int, str]:
     """The role of each caption line of an opinion, by sentence index: the lines before its byline ("SOUTER,
     Associate Justice.", which is the author's), or, without a byline, up to its date line. Nothing for a text
-    without either near its top."""
+    without either near its top. A counsel line names its side by `parties` (`caption_parties`) where it can."""
     head = sentences[:_CAPTION_LINES * 2]
     end = next((i for i, s in enumerate(head) if _BYLINE.fullmatch(s)), None)
     roles: dict[int, str] = {}
@@ -208,7 +208,7 @@ def caption_roles(sentences: list[str]) -> dict[int, str]:
             roles[i] = ARGUED if what.startswith(("argued", "heard", "submitted")) else ISSUED
             in_panel = False
         elif counsel := _COUNSEL.fullmatch(s):
-            roles[i] = COUNSEL.format(party=_party_represented(counsel.group("party")))
+            roles[i] = COUNSEL.format(party=_party_represented(counsel.group("party"), parties or {}))
             in_panel = False
         elif s == "Before" or s.startswith("Before "):
             in_panel = True
@@ -223,9 +223,46 @@ def caption_roles(sentences: list[str]) -> dict[int, str]:
     return roles
 
 
-def _party_represented(party: str) -> str:
-    """"the government" for "United States", "the appellant" for "appellants": how a question names the side."""
+def caption_parties(text: str) -> dict[str, str]:
+    """Each side of the caption at the top of `text` by its role words, named as the case name names the party:
+    {"appellant": "Celestin", "defendant": "Celestin", "appellee": "United States"} for `UNITED STATES OF AMERICA,
+    / Appellee, / v. / JUDE CELESTIN, / Defendant, Appellant.`; empty without a caption."""
+    lines = [ln.strip() for ln in text.split("\n", _CAPTION_LINES)[:_CAPTION_LINES]]
+    lines = [ln for ln in lines if ln]
+    versus = next((i for i, ln in enumerate(lines) if _VERSUS.fullmatch(ln)), None)
+    if versus is None:
+        return {}
+    parties: dict[str, str] = {}
+    # Above "v." the role lines come first (reading upwards), then the name; below it the name, which may run on
+    # ("VINCENT M. PORTALLA, a/k/a / VINCENT MARINO,"), then the roles.
+    for side, below in ((reversed(lines[:versus]), False), (lines[versus + 1:versus + 6], True)):
+        name, roles = None, []
+        for ln in side:
+            if _ROLE.fullmatch(ln):
+                roles.append(ln)
+            elif (roles and below) or _CASE_NUMBER.match(ln):
+                break
+            elif name is None:
+                name = ln
+                if not below:
+                    break
+        if name:
+            for role in re.findall(r"(appellant|appellee|defendant|plaintiff|petitioner|respondent)",
+                                   " ".join(roles), re.I):
+                parties.setdefault(role.lower(), _short_party(name))
+    return parties
+
+
+def _party_represented(party: str, parties: dict[str, str]) -> str:
+    """"the government" for "United States", "the appellant, Celestin" for "appellants" when the caption names
+    him: how a question names the side ("Who represented Celestin?")."""
     party = party.lower()
     if party in ("united states", "government"):
         return "the government"
-    return "an amicus curiae" if party.startswith("amic") else "the " + party.rstrip("s")
+    if party.startswith("amic"):
+        return "an amicus curiae"
+    role = party.rstrip("s").removeprefix("cross-")
+    name = parties.get(role)
+    if name == "United States":
+        return "the government"
+    return f"the {party.rstrip('s')}, {name}" if name else f"the {party.rstrip('s')}"

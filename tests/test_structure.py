@@ -336,9 +336,10 @@ def test_caption_lines_are_given_what_they_are_and_the_body_nothing():
         "APPEAL FROM THE UNITED STATES DISTRICT COURT FOR THE DISTRICT OF RHODE ISLAND "
         "[Hon. Ernest C. Torres, U.S. District Judge]": TRIAL_JUDGE,
         "Breyer, Chief Judge, Campbell and Bownes, Senior Circuit Judges.": PANEL,
-        "David L. Martin, by Appointment of the Court, for appellant.": "The lawyers who argued for the appellant:",
+        "David L. Martin, by Appointment of the Court, for appellant.":
+            "Counsel, the lawyers who represented and argued for the appellant, Beauchamp:",
         "Lawrence D. Gaynor, Assistant United States Attorney, with whom Lincoln C. Almond, United States Attorney, "
-        "was on brief for the United States.": "The lawyers who argued for the government:",
+        "was on brief for the United States.": "Counsel, the lawyers who represented and argued for the government:",
         "February 16, 1993": ISSUED,
         "CAMPBELL, Senior Circuit Judge.": AUTHOR,
     }
@@ -354,8 +355,37 @@ def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
     assert caption_roles(["No. 09-1161", "UNITED STATES,", "v.", "JOHN DOE,", "Before", "Lynch, Chief Judge,",
                           "Jane Roe for appellant.", "Argued March 3, 2010.", "He appeals."]) == {
         0: "The docket numbers:", 5: "The panel of judges who heard the case:",
-        6: "The lawyers who argued for the appellant:", 7: "The date of the oral argument:"}
+        6: "Counsel, the lawyers who represented and argued for the appellant:",  # no role line: who is it?
+        7: "The date of the oral argument:"}
     assert caption_roles(["He appeals.", "We affirm."]) == {}
+
+
+@pytest.mark.skipif(not COURT.is_dir(), reason=f"the court records are not at {COURT} (shared data absent)")
+def test_counsel_is_named_by_the_side_the_caption_gives_each_party():
+    """"Who represented Celestin?" and "Who argued for the government?" name parties, a counsel line names a role
+    ("for appellant.", "for appellee."): the caption says who is which, including a name that runs on a line
+    (`VINCENT M. PORTALLA, a/k/a / VINCENT MARINO,`)."""
+    from qa.documents import load_document
+    from qa.structure import caption_parties
+
+    def counsel_roles(name):
+        doc = load_document(COURT / name, COURT)
+        return {" ".join(doc.sentences[i].text.split()): role for i, role in doc.roles.items()
+                if role.startswith("Counsel")}
+
+    portalla = counsel_roles("194528_united-states-v-portalla.txt")
+    assert caption_parties((COURT / "194528_united-states-v-portalla.txt").read_text()) == {
+        "appellee": "United States", "defendant": "Portalla", "appellant": "Portalla"}
+    assert sorted(portalla.values()) == [
+        "Counsel, the lawyers who represented and argued for the appellant, Portalla:",
+        "Counsel, the lawyers who represented and argued for the government:"]
+    celestin = counsel_roles("150632_united-states-v-celestin.txt")
+    assert celestin["Sejal H. Patel, with whom Shannon Frison and Frison Law Firm, P.C., were on brief for "
+                    "appellant."] == "Counsel, the lawyers who represented and argued for the appellant, Celestin:"
+    # an appellee that is not the government keeps its name; no caption, no parties
+    assert caption_parties("SMITH,\nPlaintiff, Appellee,\nv.\nACME CORP.,\nDefendant, Appellant.\n") == {
+        "plaintiff": "Smith", "appellee": "Smith", "defendant": "Acme Corp.", "appellant": "Acme Corp."}
+    assert caption_parties("He appeals.\nWe affirm.\n") == {}
 
 
 def test_a_caption_line_is_read_and_found_by_its_role(tmp_path):
