@@ -1,0 +1,81 @@
+"""Caption questions on the court opinions that no golden case uses: who represented each side and who wrote the
+opinion, asked the way a lawyer asks, of one record per opinion.
+
+    python -m bench caption [--out DIR]
+
+X is the party the case name gives (the second side of "United States v. X"). Right when the first citation is
+the caption line it asks for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the
+United States, the government) for the government, and the byline ("CAMPBELL, Senior Circuit Judge.") for the
+author. These records tested what was built; they were not written against, except that the counsel role's wording
+was chosen on the representation questions (README, structure in citations).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from .court_bench import COURT
+from .squad_bench import RESULTS, md_table, provenance, write_results
+
+GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "court_cases.yaml"
+FOR_PARTY = re.compile(r"\bfor\s+(?:the\s+)?(?:appellants?|defendants?)\b", re.I)
+FOR_GOVERNMENT = re.compile(r"\bfor\s+(?:the\s+)?(?:appellees?|united\s+states|government)\b", re.I)
+BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,.*\b(?:Judge|Justice)\.?")
+QUESTIONS = (
+    ("Who represented {party} on appeal?", FOR_PARTY),
+    ("Who was {party}'s lawyer?", FOR_PARTY),
+    ("Who was counsel for {party}?", FOR_PARTY),
+    ("Who argued for the government?", FOR_GOVERNMENT),
+    ("Who represented the United States?", FOR_GOVERNMENT),
+    ("Who wrote the opinion?", BYLINE),
+)
+
+
+def unused_opinions() -> list[Path]:
+    """The court files no golden record uses, opinions only (a docket has no caption lines of this kind)."""
+    used = {name for names in yaml.safe_load(GOLDEN.read_text(encoding="utf-8"))["records"].values() for name in names}
+    return [p for p in sorted(COURT.glob("*.txt")) if p.name not in used and not p.name.startswith("pacer-docket")]
+
+
+def run_caption(out_dir: Path = RESULTS, name: str = "caption", progress=print) -> dict:
+    from qa import Engine
+
+    rows = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in unused_opinions():
+            corpus = Path(tmp) / path.stem / "corpus"
+            corpus.mkdir(parents=True)
+            shutil.copy(path, corpus)
+            engine = Engine(corpus_dir=corpus, index_dir=corpus.parent / "index")
+            title = engine.documents()[0]["title"]
+            party = title.split(" v. ", 1)[1] if " v. " in title else title
+            for template, expected in QUESTIONS:
+                question = template.format(party=party)
+                answer = engine.ask(question)
+                quote = " ".join(answer.citations[0].quote.split()) if answer.citations else ""
+                right = bool(quote) and not answer.abstained and bool(
+                    expected.fullmatch(quote) if expected is BYLINE else expected.search(quote))
+                rows.append({"record": path.name, "template": template, "question": question, "right": right,
+                             "abstained": answer.abstained, "first_citation": quote[:160]})
+                progress(f"{'right' if right else 'wrong'}  {path.stem}: {question} -> "
+                         f"{'(abstained)' if answer.abstained else quote[:90]}")
+    by_question = {t: sum(r["right"] for r in rows if r["template"] == t) for t, _ in QUESTIONS}
+    result = {"provenance": provenance(), "records": len(unused_opinions()), "questions": len(rows),
+              "right": sum(r["right"] for r in rows), "by_question": by_question, "rows": rows,
+              "runtime_seconds": round(time.perf_counter() - started, 1)}
+    table = md_table(["question", "right"], [[t, f"{n} of {result['records']}"] for t, n in by_question.items()])
+    details = md_table(["record", "question", "right", "first citation"],
+                       [[r["record"], r["question"], "yes" if r["right"] else "no", r["first_citation"][:90]]
+                        for r in rows])
+    markdown = (f"# Caption questions on {result['records']} court opinions no golden case uses\n\n"
+                f"{__doc__.split(chr(10) + chr(10))[0]}\n\nRight: {result['right']} of {result['questions']}.\n\n"
+                f"{table}\n\n{details}\n")
+    write_results(out_dir, name, result, markdown)
+    return result
