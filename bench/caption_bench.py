@@ -5,8 +5,8 @@ opinion, asked the way a lawyer asks, of one record per opinion.
 
 X is the party the case name gives (the second side of "United States v. X"). Right when the first citation is
 the caption line it asks for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the
-United States, the government) for the government, and the byline ("CAMPBELL, Senior Circuit Judge.") for the
-author. These records tested what was built; they were not written against, except that the counsel role's wording
+United States, the government) for the government, and the byline ("CAMPBELL, Senior Circuit Judge.", or "Per
+Curiam." for an unsigned opinion) for the author. These records tested what was built; they were not written against, except that the counsel role's wording
 was chosen on the representation questions (README, structure in citations).
 """
 
@@ -26,7 +26,7 @@ from .squad_bench import RESULTS, md_table, provenance, write_results
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "court_cases.yaml"
 FOR_PARTY = re.compile(r"\bfor\s+(?:the\s+)?(?:appellants?|defendants?)\b", re.I)
 FOR_GOVERNMENT = re.compile(r"\bfor\s+(?:the\s+)?(?:appellees?|united\s+states|government)\b", re.I)
-BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,.*\b(?:Judge|Justice)\.?")
+BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,.*\b(?:Judge|Justice)\.?|Per Curiam\.?", re.I)
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),

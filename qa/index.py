@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # keeps the roles of its caption lines, and a caption line is embedded and indexed after its role. 8: a chunk's vector is
 # the length-weighted mean of its sentences' vectors (`passage_vector`), not the model's over the chunk's text.
 # 9: a counsel line's role names the side by the caption's party ("... for the appellant, Celestin:", "... for the
-# government:" when the United States is the appellee).
+# government:" when the United States is the appellee), and "Per Curiam." is an opinion's byline.
 FORMAT_VERSION = 9
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search

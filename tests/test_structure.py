@@ -360,6 +360,14 @@ def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
     assert caption_roles(["He appeals.", "We affirm."]) == {}
 
 
+def test_an_unsigned_opinion_is_by_the_court():
+    from qa.structure import AUTHOR, ISSUED, caption_roles
+
+    roles = caption_roles(["No. 07-1964", "UNITED STATES OF AMERICA,", "v.", "MICHAEL CROOKER,", "June 18, 2010",
+                           "Per Curiam.", "Michael Crooker was indicted, tried and convicted."])
+    assert roles[4] == ISSUED and roles[5] == AUTHOR and 6 not in roles
+
+
 @pytest.mark.skipif(not COURT.is_dir(), reason=f"the court records are not at {COURT} (shared data absent)")
 def test_counsel_is_named_by_the_side_the_caption_gives_each_party():
     """"Who represented Celestin?" and "Who argued for the government?" name parties, a counsel line names a role
