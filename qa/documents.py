@@ -20,7 +20,8 @@ from .errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedD
 from .layout import Block, Layout, clean_text, recover_layout
 from .ocr import recognise_pages, scanned_pages
 from .schema import Document, Sentence
-from .structure import SectionPath, caption_parties, caption_roles, case_name, parse_heading, part_heading, starts_caption
+from .structure import (SectionPath, caption_parties, caption_roles, case_name, disposition_roles, parse_heading,
+                        part_heading, starts_caption)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,9 @@ def parse_document(data: bytes, doc_id: str, suffix: str) -> Document:
     if not title:
         # a court paper is known by its case name; other text by its first line
         title = caption or _title_from_text(text, paragraphs, markdown) or Path(doc_id).stem
-    roles = caption_roles([s.text for s in sentences], caption_parties(text)) if caption else {}
+    texts = [s.text for s in sentences]
+    # a court paper's caption lines and dispositions, each read and found after what it is
+    roles = {**disposition_roles(texts), **caption_roles(texts, caption_parties(text))} if caption else {}
     return Document(doc_id=doc_id, title=title, text=text, sha256=sha, sentences=sentences,
                     paragraphs=paragraphs, pages=pages, sections=sections, roles=roles)
 

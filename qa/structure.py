@@ -176,6 +176,10 @@ PANEL = "The panel of judges who heard the case:"
 TRIAL_JUDGE = "The trial judge whose decision is under review:"
 DOCKET = "The docket numbers:"
 
+# What the court decided, read and found by the words a question about the outcome uses: the disposition says
+# "We affirm." or "Affirmed.", which shares nothing with "What was the outcome of the appeal?".
+DISPOSITION = "The outcome of the appeal, what the court decided and how it ruled (affirm, reverse or vacate):"
+
 # "SOUTER, Associate Justice.", "TORRUELLA, Circuit Judge.": the surname in capitals opens the opinion.
 # An unsigned opinion opens with "Per Curiam." instead: the court as a whole wrote it.
 _BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,(?: [A-Z][a-z]+\.?)* (?:Judge|Justice)\.|(?:Per Curiam|PER CURIAM)\.")
@@ -186,6 +190,23 @@ _COUNSEL = re.compile(r".*\bfor (?:the )?(?P<party>(?:cross-)?(?:appellants?|app
                       r"petitioners?|respondents?)|united states|government|amic(?:us|i)\b.*?)(?:[\s,-]+\w+)*\.?", re.I)
 # "[Hon. Mark L. Wolf, U.S. District Judge]", alone or at the end of the "APPEAL FROM ..." lines it is printed under.
 _TRIAL_JUDGE = re.compile(r"\[Hon(?:\.|orable) [^\]]*(?:Judge|Justice)\]")
+
+
+# "We affirm.", "For these reasons, we vacate and remand ...", "The judgment of the district court is affirmed.",
+# "Affirmed.", "Reversed and remanded.": the present tense is this court's decision; "we affirmed" and "was
+# affirmed" tell of earlier ones.
+_DISPOSITION = re.compile(
+    r"(?:.*\bwe\s+(?:(?:therefore|thus|accordingly|hereby|must|now|also|otherwise|respectfully)\s+)?"
+    r"(?:affirm|reverse|vacate|remand|dismiss)\b"
+    r"|.*\b(?:is|are)\s+(?:hereby\s+)?(?:affirmed|reversed|vacated|remanded|dismissed)\b"
+    r"|(?:affirmed|reversed|vacated|remanded|dismissed)\b).*", re.I | re.S)
+_DISPOSITION_MAX_WORDS = 45
+
+
+def disposition_roles(sentences: list[str]) -> dict[int, str]:
+    """The sentences of an opinion that state its disposition, by index: `DISPOSITION` for each."""
+    return {i: DISPOSITION for i, s in enumerate(sentences)
+            if len(s.split()) <= _DISPOSITION_MAX_WORDS and _DISPOSITION.fullmatch(s)}
 
 
 def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -> dict[int, str]:

@@ -327,8 +327,8 @@ def test_the_court_records_are_titled_by_their_captions_and_cite_their_sections(
 
 # ---------------------------------------------------------------------------------------------- caption roles
 
-def test_caption_lines_are_given_what_they_are_and_the_body_nothing():
-    from qa.structure import AUTHOR, ISSUED, PANEL, TRIAL_JUDGE
+def test_caption_lines_are_given_what_they_are_and_the_body_nothing_but_its_disposition():
+    from qa.structure import AUTHOR, DISPOSITION, ISSUED, PANEL, TRIAL_JUDGE
 
     doc = parse(BEAUCHAMP_ERRATA)
     roles = {doc.sentences[i].text: role for i, role in doc.roles.items()}
@@ -342,6 +342,7 @@ def test_caption_lines_are_given_what_they_are_and_the_body_nothing():
         "was on brief for the United States.": "Counsel, the lawyers who represented and argued for the government:",
         "February 16, 1993": ISSUED,
         "CAMPBELL, Senior Circuit Judge.": AUTHOR,
+        "Finding no error, we affirm.": DISPOSITION,
     }
 
 
@@ -358,6 +359,24 @@ def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
         6: "Counsel, the lawyers who represented and argued for the appellant:",  # no role line: who is it?
         7: "The date of the oral argument:"}
     assert caption_roles(["He appeals.", "We affirm."]) == {}
+
+
+def test_a_disposition_is_this_courts_decision_in_the_present_tense():
+    """"We affirm." answers "What was the outcome of the appeal?" only when it is read as the outcome; "we affirmed"
+    and "was affirmed" tell of earlier decisions, and a long sentence that mentions reversing is an argument."""
+    from qa.structure import DISPOSITION, disposition_roles
+
+    decided = ["Affirmed.", "AFFIRMED.", "Reversed and remanded.", "Finding no error, we affirm.",
+               "For the foregoing reasons, we vacate and remand for resentencing on the term of supervised release.",
+               "The judgment of the district court is affirmed.", "For these reasons, defendant's appeal is dismissed.",
+               "The conviction is reversed and the case remanded for the entry of a judgment of acquittal."]
+    told = ["In Almenas, we affirmed a sentence under the ACCA.", "His conviction was affirmed on direct appeal.",
+            "We do not reverse a finding of fact unless it is clearly erroneous.",
+            "He argues that we should reverse because " + "the district court erred in many ways " * 6 + "."]
+    assert disposition_roles(decided + told) == {i: DISPOSITION for i in range(len(decided))}
+    # only a court paper's: in a news article "is dismissed" is reported, not decided
+    assert disposition_roles(["The case is dismissed, his lawyers said."])
+    assert not parse("The case is dismissed, his lawyers said. Baldwin is cleared.\n").roles
 
 
 def test_an_unsigned_opinion_is_by_the_court():
