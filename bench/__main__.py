@@ -7,7 +7,7 @@
     python -m bench scale   [--parts abc] [--questions N] [--skip-hnsw-1m] [--sizes 10000,100000,1000000] [--out DIR]
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
     python -m bench court   [--chars 1000000] [--questions N] [--threads N] [--out DIR]
-    python -m bench caption [--out DIR]
+    python -m bench opinions [--out DIR]
 
 --limit is questions per article (a fixed random sample); --articles takes the first N held-out articles.
 """
@@ -76,9 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record size in characters (copies of ../shared/data/court/*.txt); e.g. 100000 to try it")
     court.add_argument("--questions", type=int, default=None, help="ask only the first N of the ~40 questions")
     court.add_argument("--threads", type=int, default=None, help="torch and FAISS threads (default: theirs)")
-    caption = sub.add_parser("caption", help="who represented each side, who wrote it: court opinions no golden case uses")
-    caption.add_argument("--out", type=Path, default=RESULTS)
-    caption.add_argument("--name", default="caption")
+    opinions = sub.add_parser("opinions", help="who represented each side, who wrote it, how the appeal came out: "
+                                                "the court opinions no golden case uses")
+    opinions.add_argument("--out", type=Path, default=RESULTS)
+    opinions.add_argument("--name", default="opinions")
     return parser
 
 
@@ -104,13 +105,13 @@ def main(argv=None) -> int:
         print(f"\nwrote {Path(args.out) / args.name}.json and .md in {time.perf_counter() - started:.0f}s")
         _print_summary(result["summary"])
         return 0
-    if args.bench == "caption":
-        from .caption_bench import run_caption
+    if args.bench == "opinions":
+        from .opinion_bench import run_opinions
 
         if not COURT.is_dir():
             print(f"court files not found at {COURT}", file=sys.stderr)
             return 2
-        result = run_caption(out_dir=args.out, name=args.name, progress=progress)
+        result = run_opinions(out_dir=args.out, name=args.name, progress=progress)
         print(f"\nwrote {Path(args.out) / args.name}.json and .md: {result['right']} of {result['questions']} right")
         return 0
     if not SQUAD_V1.exists():

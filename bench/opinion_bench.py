@@ -1,13 +1,15 @@
-"""Caption questions on the court opinions that no golden case uses: who represented each side and who wrote the
-opinion, asked the way a lawyer asks, of one record per opinion.
+"""Questions a lawyer asks first of an opinion, on the court opinions that no golden case uses: who represented each
+side, who wrote it, and how the appeal came out, one record per opinion.
 
-    python -m bench caption [--out DIR]
+    python -m bench opinions [--out DIR]
 
 X is the party the case name gives (the second side of "United States v. X"). Right when the first citation is
-the caption line it asks for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the
-United States, the government) for the government, and the byline ("CAMPBELL, Senior Circuit Judge.", or "Per
-Curiam." for an unsigned opinion) for the author. These records tested what was built; they were not written against, except that the counsel role's wording
-was chosen on the representation questions (README, structure in citations).
+the line asked for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the United
+States, the government) for the government, the byline ("CAMPBELL, Senior Circuit Judge.", or "Per Curiam." for an
+unsigned opinion) for the author, and one of the opinion's dispositions (`DISPOSITIONS`, read off the files by
+hand) for the outcome. These records tested what was built; they were not written against, except that the
+wording of the counsel role was chosen on the first four questions and that of the disposition role on the first
+four outcome questions (README, structure in citations): the other questions are the clean test.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "court_cases
 FOR_PARTY = re.compile(r"\bfor\s+(?:the\s+)?(?:appellants?|defendants?)\b", re.I)
 FOR_GOVERNMENT = re.compile(r"\bfor\s+(?:the\s+)?(?:appellees?|united\s+states|government)\b", re.I)
 BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,.*\b(?:Judge|Justice)\.?|Per Curiam\.?", re.I)
+OUTCOME = "outcome"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),
@@ -34,7 +37,33 @@ QUESTIONS = (
     ("Who argued for the government?", FOR_GOVERNMENT),
     ("Who represented the United States?", FOR_GOVERNMENT),
     ("Who wrote the opinion?", BYLINE),
+    ("What was the outcome of the appeal?", OUTCOME),
+    ("Did the court affirm or reverse?", OUTCOME),
+    ("How did the court rule?", OUTCOME),
+    ("What did the court decide?", OUTCOME),
+    ("What was the result of the appeal?", OUTCOME),
+    ("Did the defendant win the appeal?", OUTCOME),
+    ("What did the appeals court do?", OUTCOME),
+    ("Was the conviction upheld?", OUTCOME),
 )
+# Each opinion's dispositions, as its text says them (whitespace collapsed); any one answers how the appeal came out.
+DISPOSITIONS = {
+    "147682_united-states-v-roa-medina.txt": ["AFFIRMED."],
+    "148834_united-states-v-laurent.txt": ["Affirmed."],
+    "148958_united-states-v-crooker.txt": ["The conviction is reversed and the case remanded"],
+    "150187_united-states-v-matos.txt": ["we vacate this term of supervised release", "we affirm Matos's sentence",
+                                         "we vacate and remand for resentencing"],
+    "173473_united-states-v-davis.txt": ["defendant's appeal is dismissed"],
+    "194528_united-states-v-portalla.txt": ["The judgment of the district court is Affirmed"],
+    "194550_united-states-v-beauchamp.txt": ["Finding no error, we affirm.",
+                                             "The judgment of the district court is affirmed."],
+}
+
+
+def is_right(expected, quote: str, record: str) -> bool:
+    if expected is OUTCOME:
+        return any(d == quote if len(d) < 12 else d in quote for d in DISPOSITIONS[record])
+    return bool(expected.fullmatch(quote) if expected is BYLINE else expected.search(quote))
 
 
 def unused_opinions() -> list[Path]:
@@ -43,7 +72,7 @@ def unused_opinions() -> list[Path]:
     return [p for p in sorted(COURT.glob("*.txt")) if p.name not in used and not p.name.startswith("pacer-docket")]
 
 
-def run_caption(out_dir: Path = RESULTS, name: str = "caption", progress=print) -> dict:
+def run_opinions(out_dir: Path = RESULTS, name: str = "opinions", progress=print) -> dict:
     from qa import Engine
 
     rows = []
@@ -60,8 +89,7 @@ def run_caption(out_dir: Path = RESULTS, name: str = "caption", progress=print) 
                 question = template.format(party=party)
                 answer = engine.ask(question)
                 quote = " ".join(answer.citations[0].quote.split()) if answer.citations else ""
-                right = bool(quote) and not answer.abstained and bool(
-                    expected.fullmatch(quote) if expected is BYLINE else expected.search(quote))
+                right = bool(quote) and not answer.abstained and is_right(expected, quote, path.name)
                 rows.append({"record": path.name, "template": template, "question": question, "right": right,
                              "abstained": answer.abstained, "first_citation": quote[:160]})
                 progress(f"{'right' if right else 'wrong'}  {path.stem}: {question} -> "
@@ -74,7 +102,7 @@ def run_caption(out_dir: Path = RESULTS, name: str = "caption", progress=print) 
     details = md_table(["record", "question", "right", "first citation"],
                        [[r["record"], r["question"], "yes" if r["right"] else "no", r["first_citation"][:90]]
                         for r in rows])
-    markdown = (f"# Caption questions on {result['records']} court opinions no golden case uses\n\n"
+    markdown = (f"# A lawyer's first questions on {result['records']} court opinions no golden case uses\n\n"
                 f"{__doc__.split(chr(10) + chr(10))[0]}\n\nRight: {result['right']} of {result['questions']}.\n\n"
                 f"{table}\n\n{details}\n")
     write_results(out_dir, name, result, markdown)
