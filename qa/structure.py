@@ -182,7 +182,8 @@ DISPOSITION = "The outcome of the appeal, what the court decided and how it rule
 
 # "SOUTER, Associate Justice.", "TORRUELLA, Circuit Judge.": the surname in capitals opens the opinion.
 # An unsigned opinion opens with "Per Curiam." instead: the court as a whole wrote it.
-_BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,(?: [A-Z][a-z]+\.?)* (?:Judge|Justice)\.|(?:Per Curiam|PER CURIAM)\.")
+_BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,(?: [A-Z][a-z]+\.?)* (?:Judge|Justice)\."
+                     r"|(?:Per Curiam|PER CURIAM)\.")
 _DATE_LINE = re.compile(r"(?P<what>(?:Argued|Heard|Submitted|Decided|Filed|Issued|Entered)(?: on)?:?\s+)?"
                         r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
                         r"\.? \d{1,2}, \d{4}\.?", re.I)
