@@ -18,7 +18,7 @@ from .errors import (DocumentExistsError, DocumentNameError, DocumentTooLargeErr
                      LastDocumentError, QAError, QuestionTooLongError, StoreUnavailableError,
                      UnknownDocumentError, UnsupportedDocumentError)
 from .index import CorpusIndex, corpus_signature, open_index, serve_index
-from .questions import analyse_question
+from .questions import analyse_question, expand_abbreviations
 from .readers import Query, answer_events
 from .reranking import CANDIDATES_PER_PASSAGE, get_reranker
 from .retrieval import retrieve
@@ -123,7 +123,9 @@ class Engine:
         timings["index"] = _ms(started)
 
         t = time.perf_counter()
-        resolved = resolve_followup(question, history)
+        vocabulary = index.sentence_bm25.vocab_dict
+        resolved = expand_abbreviations(resolve_followup(question, history),
+                                        lambda text: all(t in vocabulary for t in terms(text)))
         info = analyse_question(resolved)
         query_vector = self.embedder.encode_query(resolved)
         timings["embed"] = _ms(t)

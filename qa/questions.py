@@ -237,3 +237,42 @@ def states_fact(fact: str, text: str) -> bool:
     if fact == "AMOUNT":
         return bool(_AMOUNT_RE.search(text))
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
+
+
+# ------------------------------------------------------------------------------------------- abbreviations
+
+# What court papers abbreviate and people write out, or the other way round: a docket's "Motion for Extension of Time
+# to Report to BOP" shares nothing with "more time to report to the Bureau of Prisons", and the reader does not know
+# the abbreviation (0.02 that the entry answers; 0.13 once the question also says "BOP").
+ABBREVIATIONS = {
+    "ACCA": "Armed Career Criminal Act",
+    "AUSA": "Assistant United States Attorney",
+    "ATF": "Bureau of Alcohol, Tobacco, Firearms and Explosives",
+    "BOP": "Bureau of Prisons",
+    "CJA": "Criminal Justice Act",
+    "DEA": "Drug Enforcement Administration",
+    "FBI": "Federal Bureau of Investigation",
+    "FPD": "Federal Public Defender",
+    "GAL": "guardian ad litem",
+    "IFP": "in forma pauperis",
+    "PSR": "presentence report",
+    "SOR": "statement of reasons",
+    "TRO": "temporary restraining order",
+    "USCA": "United States Court of Appeals",
+    "USPO": "United States Probation Office",
+}
+
+
+def expand_abbreviations(question: str, record_has) -> str:
+    """The question with the other form of each abbreviation it writes out or uses, in parentheses, where the record
+    uses that other form (`record_has(text)`: whether all of the text's terms occur in the record): "... report to
+    the Bureau of Prisons (BOP)?" of a docket that says "BOP", "Who was the AUSA (Assistant United States Attorney)?"
+    of an opinion that writes it out. Unchanged when the record already uses the question's form or neither."""
+    for short, long in ABBREVIATIONS.items():
+        short_at = re.search(rf"\b{short}\b", question)
+        long_at = re.search(rf"\b{re.escape(long)}\b", question, re.I)
+        if long_at and not short_at and record_has(short):
+            question = f"{question[:long_at.end()]} ({short}){question[long_at.end():]}"
+        elif short_at and not long_at and record_has(long):
+            question = f"{question[:short_at.end()]} ({long}){question[short_at.end():]}"
+    return question

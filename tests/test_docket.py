@@ -180,3 +180,23 @@ def test_the_warren_docket_has_one_paragraph_per_entry():
         assert (s.start, s.end) == (e.start, e.end) and s.text.startswith(f"[{e.date}]")
     judgment = next(s for s in doc.sentences if doc.section_of(s.paragraph) == "Docket entry 187 (2005-09-13)")
     assert "76 Mos. on Ct. 34" in judgment.text
+
+
+def test_a_question_in_words_the_docket_abbreviates_is_asked_with_the_abbreviation_too():
+    """"Bureau of Prisons" of a docket that says "BOP": the question also says "BOP" where the record does, and only
+    there; an abbreviation the record writes out is written out in the question."""
+    from qa.questions import expand_abbreviations
+
+    docket = {t for line in ("MOTION for Extension of Time to Report to BOP by Robert Warren.",
+                             "ORDER granting Motion guardian ad litem appointing Theron Mullinax.") for t in terms(line)}
+
+    def has(text):
+        return all(t in docket for t in terms(text))
+
+    assert expand_abbreviations("Did he get more time to report to the Bureau of Prisons?", has) == \
+        "Did he get more time to report to the Bureau of Prisons (BOP)?"
+    assert expand_abbreviations("Who was appointed GAL?", has) == "Who was appointed GAL (guardian ad litem)?"
+    # the record already uses the question's form, or neither form: unchanged
+    assert expand_abbreviations("When did BOP receive him?", has) == "When did BOP receive him?"
+    assert expand_abbreviations("Did the FBI interview him?", has) == "Did the FBI interview him?"
+    assert expand_abbreviations("Was the presentence report disclosed?", has) == "Was the presentence report disclosed?"
