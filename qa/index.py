@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 # the length-weighted mean of its sentences' vectors (`passage_vector`), not the model's over the chunk's text.
 # 9: a counsel line's role names the side by the caption's party ("... for the appellant, Celestin:", "... for the
 # government:" when the United States is the appellee), and "Per Curiam." is an opinion's byline. 10: an opinion's
-# disposition ("We affirm.") is embedded and indexed after its role too (`qa.structure.disposition_roles`).
-FORMAT_VERSION = 10
+# disposition ("We affirm.") is embedded and indexed after its role too (`qa.structure.disposition_roles`). 11: the
+# trial judge's and the panel's roles tell them apart ("The district court judge who presided over the trial:", "The
+# panel of appeals judges who heard and decided the appeal:").
+FORMAT_VERSION = 11
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 

@@ -172,8 +172,8 @@ AUTHOR = "The author of the opinion, the judge who wrote it:"
 ISSUED = "The date the opinion was issued:"
 ARGUED = "The date of the oral argument:"
 COUNSEL = "Counsel, the lawyers who represented and argued for {party}:"
-PANEL = "The panel of judges who heard the case:"
-TRIAL_JUDGE = "The trial judge whose decision is under review:"
+PANEL = "The panel of appeals judges who heard and decided the appeal:"
+TRIAL_JUDGE = "The district court judge who presided over the trial:"
 DOCKET = "The docket numbers:"
 
 # What the court decided, read and found by the words a question about the outcome uses: the disposition says

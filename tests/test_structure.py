@@ -348,14 +348,14 @@ def test_caption_lines_are_given_what_they_are_and_the_body_nothing_but_its_disp
 
 def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
     from qa.documents import list_corpus_files, load_document
-    from qa.structure import caption_roles
+    from qa.structure import PANEL, caption_roles
 
     article = load_document(list_corpus_files(seed_corpus)[0], seed_corpus)
     assert article.roles == {}
     # without a byline the caption ends at its date line; without either there is no caption
     assert caption_roles(["No. 09-1161", "UNITED STATES,", "v.", "JOHN DOE,", "Before", "Lynch, Chief Judge,",
                           "Jane Roe for appellant.", "Argued March 3, 2010.", "He appeals."]) == {
-        0: "The docket numbers:", 5: "The panel of judges who heard the case:",
+        0: "The docket numbers:", 5: PANEL,
         6: "Counsel, the lawyers who represented and argued for the appellant:",  # no role line: who is it?
         7: "The date of the oral argument:"}
     assert caption_roles(["He appeals.", "We affirm."]) == {}
