@@ -7,9 +7,11 @@ X is the party the case name gives (the second side of "United States v. X"). Ri
 the line asked for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the United
 States, the government) for the government, the byline ("CAMPBELL, Senior Circuit Judge.", or "Per Curiam." for an
 unsigned opinion) for the author, and one of the opinion's dispositions (`DISPOSITIONS`, read off the files by
-hand) for the outcome. These records tested what was built; they were not written against, except that the
-wording of the counsel role was chosen on the first four questions and that of the disposition role on the first
-four outcome questions (README, structure in citations): the other questions are the clean test.
+hand) for the outcome, the "[Hon. ..., U.S. District Judge]" line for the trial judge and a line of the panel for
+the panel. These records tested what was built; they were not written against, except that the wording of the
+counsel role was chosen on the first four questions, those of the trial judge and panel roles on the first two
+of theirs, and that of the disposition role on the first four outcome questions (README, structure in
+citations): the other questions are the clean test.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "court_cases
 FOR_PARTY = re.compile(r"\bfor\s+(?:the\s+)?(?:appellants?|defendants?)\b", re.I)
 FOR_GOVERNMENT = re.compile(r"\bfor\s+(?:the\s+)?(?:appellees?|united\s+states|government)\b", re.I)
 BYLINE = re.compile(r"[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*,.*\b(?:Judge|Justice)\.?|Per Curiam\.?", re.I)
+TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
+# a line of the panel: "Lynch, Chief Judge,", "Boudin and Lipez, Circuit Judges.", "Souter, Associate Justice,"; not
+# the byline ("LYNCH, Chief Judge.")
+PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
 OUTCOME = "outcome"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
@@ -37,6 +43,10 @@ QUESTIONS = (
     ("Who argued for the government?", FOR_GOVERNMENT),
     ("Who represented the United States?", FOR_GOVERNMENT),
     ("Who wrote the opinion?", BYLINE),
+    ("Who was the trial judge?", TRIAL_JUDGE),
+    ("Which judges heard the appeal?", PANEL),
+    ("Who presided in the district court?", TRIAL_JUDGE),
+    ("Who sat on the appeals panel?", PANEL),
     ("What was the outcome of the appeal?", OUTCOME),
     ("Did the court affirm or reverse?", OUTCOME),
     ("How did the court rule?", OUTCOME),
@@ -63,7 +73,7 @@ DISPOSITIONS = {
 def is_right(expected, quote: str, record: str) -> bool:
     if expected is OUTCOME:
         return any(d == quote if len(d) < 12 else d in quote for d in DISPOSITIONS[record])
-    return bool(expected.fullmatch(quote) if expected is BYLINE else expected.search(quote))
+    return bool(expected.fullmatch(quote) if expected in (BYLINE, TRIAL_JUDGE, PANEL) else expected.search(quote))
 
 
 def unused_opinions() -> list[Path]:
