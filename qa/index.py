@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 # government:" when the United States is the appellee), and "Per Curiam." is an opinion's byline. 10: an opinion's
 # disposition ("We affirm.") is embedded and indexed after its role too (`qa.structure.disposition_roles`). 11: the
 # trial judge's and the panel's roles tell them apart ("The district court judge who presided over the trial:", "The
-# panel of appeals judges who heard and decided the appeal:").
-FORMAT_VERSION = 11
+# panel of appeals judges who heard and decided the appeal:"). 12: the court's heading and the court appealed from
+# have roles too (`COURT`, `LOWER_COURT`).
+FORMAT_VERSION = 12
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 

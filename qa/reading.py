@@ -94,17 +94,21 @@ def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
 
 def select_answer_sentences(question: QuestionInfo, reading: Reading, index: CorpusIndex,
                             max_sentences: int = 2) -> list[int]:
-    """The best sentence, plus a next-best one only when it adds support: close in probability, or, for why/how
-    questions, the neighbouring sentence that carries on the explanation. Returned in reading order."""
+    """The best sentence (with the lines that share its role, `role_lines`), plus a next-best one only when it adds
+    support: close in probability, or, for why/how questions, the neighbouring sentence that carries on the
+    explanation. Returned in reading order."""
     if not reading.sentence_ids:
         return []
-    chosen = [reading.sentence_ids[0]]
+    best = reading.sentence_ids[0]
+    chosen = role_lines(index, best)
     top_p = reading.probabilities[0]
-    top = index.sentences[chosen[0]]
-    top_vec = index.sentence_vectors[chosen[0]]
+    top = index.sentences[best]
+    top_vec = index.sentence_vectors[best]
     for sid, p in zip(reading.sentence_ids[1:], reading.probabilities[1:]):
         if len(chosen) >= max_sentences:
             break
+        if sid in chosen:
+            continue
         s = index.sentences[sid]
         adjacent = s.doc_id == top.doc_id and s.paragraph == top.paragraph and abs(s.index - top.index) == 1
         redundant = float(index.sentence_vectors[sid] @ top_vec) > 0.9
@@ -112,6 +116,24 @@ def select_answer_sentences(question: QuestionInfo, reading: Reading, index: Cor
         if not redundant and (p >= 0.85 * top_p or (explanatory and adjacent and p >= 0.5 * top_p)):
             chosen.append(sid)
     return sorted(chosen)
+
+
+def role_lines(index: CorpusIndex, sentence_id: int, limit: int = 4) -> list[int]:
+    """The sentence with the lines around it that carry the same role (`Document.roles`): a caption prints the panel
+    ("Breyer, Chief Judge," / "Bownes, Senior Circuit Judge," / "and Selya, Circuit Judge.") or the court ("United
+    States Court of Appeals" / "For the First Circuit") over several lines, and one line is part of the answer."""
+    s = index.sentences[sentence_id]
+    role = index.documents[s.doc_id].roles.get(s.index)
+    if role is None:
+        return [sentence_id]
+    lines = [sentence_id]
+    for step in (-1, 1):
+        j = sentence_id + step
+        while len(lines) < limit and 0 <= j < len(index.sentences) and index.sentences[j].doc_id == s.doc_id \
+                and index.documents[s.doc_id].roles.get(index.sentences[j].index) == role:
+            lines.append(j)
+            j += step
+    return sorted(lines)
 
 
 def short_span(sentence: str, span: tuple[int, int] | None) -> tuple[int, int] | None:

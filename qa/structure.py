@@ -175,6 +175,8 @@ COUNSEL = "Counsel, the lawyers who represented and argued for {party}:"
 PANEL = "The panel of appeals judges who heard and decided the appeal:"
 TRIAL_JUDGE = "The district court judge who presided over the trial:"
 DOCKET = "The docket numbers:"
+COURT = "The court of appeals, the appellate court that issued this opinion:"
+LOWER_COURT = "The lower court the appeal came from:"
 
 # What the court decided, read and found by the words a question about the outcome uses: the disposition says
 # "We affirm." or "Affirmed.", which shares nothing with "What was the outcome of the appeal?".
@@ -191,6 +193,11 @@ _COUNSEL = re.compile(r".*\bfor (?:the )?(?P<party>(?:cross-)?(?:appellants?|app
                       r"petitioners?|respondents?)|united states|government|amic(?:us|i)\b.*?)(?:[\s,-]+\w+)*\.?", re.I)
 # "[Hon. Mark L. Wolf, U.S. District Judge]", alone or at the end of the "APPEAL FROM ..." lines it is printed under.
 _TRIAL_JUDGE = re.compile(r"\[Hon(?:\.|orable) [^\]]*(?:Judge|Justice)\]")
+# The heading above the caption ("United States Court of Appeals / For the First Circuit"), and the line under it
+# naming the court appealed from ("APPEAL FROM THE UNITED STATES DISTRICT COURT / FOR THE DISTRICT OF MAINE").
+_COURT_LINE = re.compile(r"(?:[a-z]+\.? \d{1,2}, \d{4} )?(?:(?:united states )?court of appeals(?: for the [\w.]+ circuit)?|"
+                         r"(?:for )?the [\w.]+ circuit|supreme court(?: of the united states)?)", re.I)
+_APPEAL_FROM = re.compile(r"(?:on )?appeals? from\b.*|for the (?:\w+ )*district of .*", re.I)
 
 
 # "We affirm.", "For these reasons, we vacate and remand ...", "The judgment of the district court is affirmed.",
@@ -243,6 +250,10 @@ def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -
             roles[i] = TRIAL_JUDGE
         elif _CASE_NUMBER.fullmatch(s):
             roles[i] = DOCKET
+        elif _APPEAL_FROM.fullmatch(s):
+            roles[i] = LOWER_COURT
+        elif _COURT_LINE.fullmatch(s):
+            roles[i] = COURT
     return roles
 
 

@@ -346,6 +346,33 @@ def test_caption_lines_are_given_what_they_are_and_the_body_nothing_but_its_disp
     }
 
 
+@pytest.mark.skipif(not COURT.is_dir(), reason=f"the court records are not at {COURT} (shared data absent)")
+def test_the_court_and_the_court_appealed_from_have_roles(tmp_path):
+    """"Which court decided this appeal?" is answered by the heading over the caption, "Which district court did it
+    come from?" by the lines under it; a role printed over several lines is answered with all of them."""
+    import shutil
+
+    from qa import Engine
+    from qa.reading import role_lines
+    from qa.structure import COURT as COURT_ROLE
+    from qa.structure import LOWER_COURT, PANEL
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(COURT / "150187_united-states-v-matos.txt", corpus / "matos.txt")
+    index = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").index
+    doc = index.documents["matos.txt"]
+    texts = [s.text for s in index.sentences]
+    role = {t: doc.roles.get(s.index) for t, s in zip(texts, index.sentences)}
+    assert role["United States Court of Appeals"] == role["For the First Circuit"] == COURT_ROLE
+    assert role["APPEAL FROM THE UNITED STATES DISTRICT COURT"] == role["FOR THE DISTRICT OF MASSACHUSETTS"] == \
+        LOWER_COURT
+    panel = [texts.index("Torruella, Circuit Judge,"), texts.index("Souter, Associate Justice, and Stahl, Circuit Judge.")]
+    assert role["Torruella, Circuit Judge,"] == PANEL
+    assert role_lines(index, panel[1]) == panel
+    assert role_lines(index, texts.index("July 7, 2010")) == [texts.index("July 7, 2010")]
+
+
 def test_only_a_captioned_paper_has_caption_roles(seed_corpus):
     from qa.documents import list_corpus_files, load_document
     from qa.structure import PANEL, caption_roles
