@@ -7,8 +7,9 @@ X is the party the case name gives (the second side of "United States v. X"). Ri
 the line asked for: a counsel line "... for appellant." (or defendant) for X, "... for appellee." (or the United
 States, the government) for the government, the byline ("CAMPBELL, Senior Circuit Judge.", or "Per Curiam." for an
 unsigned opinion) for the author, and one of the opinion's dispositions (`DISPOSITIONS`, read off the files by
-hand) for the outcome, the "[Hon. ..., U.S. District Judge]" line for the trial judge and a line of the panel for
-the panel. These records tested what was built; they were not written against, except that the wording of the
+hand) for the outcome, the "[Hon. ..., U.S. District Judge]" line for the trial judge, a line of the panel for
+the panel, and the heading ("United States Court of Appeals") or the line under the caption ("APPEAL FROM THE
+UNITED STATES DISTRICT COURT") for the courts. These records tested what was built; they were not written against, except that the wording of the
 counsel role was chosen on the first four questions, those of the trial judge and panel roles on the first two
 of theirs, and that of the disposition role on the first four outcome questions (README, structure in
 citations): the other questions are the clean test.
@@ -35,6 +36,8 @@ TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
 # a line of the panel: "Lynch, Chief Judge,", "Boudin and Lipez, Circuit Judges.", "Souter, Associate Justice,"; not
 # the byline ("LYNCH, Chief Judge.")
 PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
+THIS_COURT = re.compile(r"(?!.*\bJudge).*\b(?:court of appeals|circuit)\b.*", re.I)
+COURT_BELOW = re.compile(r"(?!.*\bcourt of appeals).*\b(?:appeal from|district of)\b.*", re.I)
 OUTCOME = "outcome"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
@@ -47,6 +50,8 @@ QUESTIONS = (
     ("Which judges heard the appeal?", PANEL),
     ("Who presided in the district court?", TRIAL_JUDGE),
     ("Who sat on the appeals panel?", PANEL),
+    ("Which court decided this appeal?", THIS_COURT),
+    ("Which district court did the appeal come from?", COURT_BELOW),
     ("What was the outcome of the appeal?", OUTCOME),
     ("Did the court affirm or reverse?", OUTCOME),
     ("How did the court rule?", OUTCOME),
@@ -73,7 +78,8 @@ DISPOSITIONS = {
 def is_right(expected, quote: str, record: str) -> bool:
     if expected is OUTCOME:
         return any(d == quote if len(d) < 12 else d in quote for d in DISPOSITIONS[record])
-    return bool(expected.fullmatch(quote) if expected in (BYLINE, TRIAL_JUDGE, PANEL) else expected.search(quote))
+    return bool(expected.fullmatch(quote) if expected in (BYLINE, TRIAL_JUDGE, PANEL, THIS_COURT, COURT_BELOW)
+                else expected.search(quote))
 
 
 def unused_opinions() -> list[Path]:
