@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .questions import analyse_question, short_answer_span
+from .questions import analyse_question, short_answer_span, typed_spans
 from .schema import Answer
 from .text import terms
 
@@ -34,9 +34,12 @@ def person_in_focus(history: list, max_turns: int = 4) -> str | None:
         q, text, short = _turn(turn)
         info = analyse_question(q)
         if info.answer_type == "PERSON":
-            if short is None:
-                span = short_answer_span(info, text)
-                short = text[span[0]:span[1]] if span else None
+            # the reader's short answer may name several people ("Robert Warren (1), Viki Warren (2), appointing
+            # Theron Mullinax"): the one meant is the name nearest the question's words
+            if short is None or len(typed_spans("PERSON", short, info)) > 1:
+                source = text if short is None else short
+                span = short_answer_span(info, source)
+                short = source[span[0]:span[1]] if span else short
             return short
         if not _PERSON_PRONOUN.search(q):
             return None

@@ -120,7 +120,7 @@ def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | No
     spans = typed_spans(question.answer_type, text, question)
     if not spans:
         return None
-    anchors = [m.start() for m in re.finditer(r"[^\W_]+", text) if set(terms(m.group(0))) & set(question.terms)]
+    anchors = [m.span() for m in re.finditer(r"[^\W_]+", text) if set(terms(m.group(0))) & set(question.terms)]
     if question.answer_type == "LOCATION":
         # Places follow their prepositions: prefer "in Ukraine" over a name elsewhere in the sentence.
         placed = [sp for sp in spans if re.search(r"\b(in|at|from|near|to|across)\s+(the\s+)?$", text[:sp[0]])]
@@ -129,7 +129,8 @@ def short_answer_span(question: QuestionInfo, text: str) -> tuple[int, int] | No
         return spans[0]
 
     def distance(span):
-        return min(min(abs(a - span[0]), abs(a - span[1])) for a in anchors)
+        # the gap between the span and a word of the question: "appointing Theron Mullinax" is next to "appointed"
+        return min(max(a_start - span[1], span[0] - a_end, 0) for a_start, a_end in anchors)
 
     return min(spans, key=distance)
 

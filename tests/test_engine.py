@@ -92,6 +92,21 @@ def test_followup_pronoun_becomes_the_person_named_before():
     assert resolve_followup("And the judge?", [("Who was the armorer?", "x")]) == "Who was the judge?"
 
 
+def test_followup_pronoun_becomes_one_person_when_the_answer_named_several():
+    """The reader's short answer to "Who was appointed guardian ad litem?" was "Robert Warren (1), Viki Warren (2),
+    appointing Theron Mullinax": "he" is the one named next to the question's word, not all three."""
+    from qa.schema import Answer
+
+    first = Answer(question="Who was appointed guardian ad litem?", abstained=False, citations=[],
+                   text="ORDER granting 134 Motion guardian ad litem "
+                   "as to Robert Warren (1), Viki Warren (2), appointing Theron Mullinax. [1]",
+                   short_answer="Robert Warren (1), Viki Warren (2), appointing Theron Mullinax")
+    assert resolve_followup("For whom was he appointed?", [first]) == "For whom was Theron Mullinax appointed?"
+    one = Answer(question="Who was the film's armorer?", text="x", abstained=False, citations=[],
+                 short_answer="Hannah Gutierrez Reed")
+    assert resolve_followup("What was she convicted of?", [one]) == "What was Hannah Gutierrez Reed convicted of?"
+
+
 def test_followup_pronoun_reaches_back_while_the_conversation_stays_on_the_person():
     who = ("Who is the special prosecutor in the case?", "The special prosecutor, Kari Morrissey, withdrew the appeal.")
     still_her = ("What did she withdraw?", "She withdrew the appeal.")
