@@ -123,14 +123,15 @@ def role_lines(index: CorpusIndex, sentence_id: int, limit: int = 4) -> list[int
     ("Breyer, Chief Judge," / "Bownes, Senior Circuit Judge," / "and Selya, Circuit Judge.") or the court ("United
     States Court of Appeals" / "For the First Circuit") over several lines, and one line is part of the answer."""
     s = index.sentences[sentence_id]
-    role = index.documents[s.doc_id].roles.get(s.index)
+    roles = index.documents[s.doc_id].roles
+    role = roles.get(s.index)
     if role is None:
         return [sentence_id]
     lines = [sentence_id]
     for step in (-1, 1):
         j = sentence_id + step
         while len(lines) < limit and 0 <= j < len(index.sentences) and index.sentences[j].doc_id == s.doc_id \
-                and index.documents[s.doc_id].roles.get(index.sentences[j].index) == role:
+                and roles.get(index.sentences[j].index) == role:
             lines.append(j)
             j += step
     return sorted(lines)

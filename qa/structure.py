@@ -41,26 +41,40 @@ _DOCUMENT_PART = re.compile(r"ERRATA(?: SHEET)?|DISSENT|CONCURRENCE|APPENDIX|ADD
 def case_name(text: str) -> str | None:
     """The short name of a case from the caption at the top of `text`: "United States v. Weekes" for
     `UNITED STATES OF AMERICA, ... v. ... JEROME WEEKES, Defendant, Appellant.`; None when there is no caption."""
+    sides = caption_sides(text)
+    return f"{_short_party(sides[0][0])} v. {_short_party(sides[1][0])}" if sides else None
+
+
+def caption_sides(text: str) -> tuple[tuple[str, list[str]], tuple[str, list[str]]] | None:
+    """The two sides of the caption at the top of `text`, each as (its name line, the role lines under it), for
+    the first "v." line with a party on either side; None when there is none."""
     lines = [ln.strip() for ln in text.split("\n", _CAPTION_LINES)[:_CAPTION_LINES]]
+    lines = [ln for ln in lines if ln]
     for i, ln in enumerate(lines):
-        if not _VERSUS.fullmatch(ln):
-            continue
-        first = _party_line(reversed(lines[:i]))
-        second = _party_line(lines[i + 1:])
-        if first and second:
-            return f"{_short_party(first)} v. {_short_party(second)}"
+        if _VERSUS.fullmatch(ln):
+            first, second = _side(reversed(lines[:i]), below=False), _side(lines[i + 1:i + 6], below=True)
+            if first and second:
+                return first, second
     return None
 
 
-def _party_line(lines) -> str | None:
-    """The nearest line that names a party, passing blank lines and role lines; None at a case number."""
+def _side(lines, below: bool) -> tuple[str, list[str]] | None:
+    """One side of a caption, read away from its "v.": above it the role lines come first (reading upwards), then
+    the name; below it the name, which may run on ("VINCENT M. PORTALLA, a/k/a / VINCENT MARINO,"), then the
+    roles. None at a case number before any name."""
+    name, roles = None, []
     for ln in lines:
-        if not ln or _ROLE.fullmatch(ln):
-            continue
-        if _CASE_NUMBER.match(ln):
-            return None
-        return ln
-    return None
+        if _ROLE.fullmatch(ln):
+            roles.append(ln)
+        elif _CASE_NUMBER.match(ln):
+            break
+        elif name is None:
+            name = ln
+            if not below:
+                break
+        elif roles:
+            break
+    return (name, roles) if name else None
 
 
 def _short_party(name: str) -> str:
@@ -195,8 +209,9 @@ _COUNSEL = re.compile(r".*\bfor (?:the )?(?P<party>(?:cross-)?(?:appellants?|app
 _TRIAL_JUDGE = re.compile(r"\[Hon(?:\.|orable) [^\]]*(?:Judge|Justice)\]")
 # The heading above the caption ("United States Court of Appeals / For the First Circuit"), and the line under it
 # naming the court appealed from ("APPEAL FROM THE UNITED STATES DISTRICT COURT / FOR THE DISTRICT OF MAINE").
-_COURT_LINE = re.compile(r"(?:[a-z]+\.? \d{1,2}, \d{4} )?(?:(?:united states )?court of appeals(?: for the [\w.]+ circuit)?|"
-                         r"(?:for )?the [\w.]+ circuit|supreme court(?: of the united states)?)", re.I)
+_COURT_LINE = re.compile(r"(?:[a-z]+\.? \d{1,2}, \d{4} )?(?:(?:united states )?court of appeals"
+                         r"(?: for the [\w.]+ circuit)?|(?:for )?the [\w.]+ circuit|"
+                         r"supreme court(?: of the united states)?)", re.I)
 _APPEAL_FROM = re.compile(r"(?:on )?appeals? from\b.*|for the (?:\w+ )*district of .*", re.I)
 
 
@@ -261,29 +276,11 @@ def caption_parties(text: str) -> dict[str, str]:
     """Each side of the caption at the top of `text` by its role words, named as the case name names the party:
     {"appellant": "Celestin", "defendant": "Celestin", "appellee": "United States"} for `UNITED STATES OF AMERICA,
     / Appellee, / v. / JUDE CELESTIN, / Defendant, Appellant.`; empty without a caption."""
-    lines = [ln.strip() for ln in text.split("\n", _CAPTION_LINES)[:_CAPTION_LINES]]
-    lines = [ln for ln in lines if ln]
-    versus = next((i for i, ln in enumerate(lines) if _VERSUS.fullmatch(ln)), None)
-    if versus is None:
-        return {}
     parties: dict[str, str] = {}
-    # Above "v." the role lines come first (reading upwards), then the name; below it the name, which may run on
-    # ("VINCENT M. PORTALLA, a/k/a / VINCENT MARINO,"), then the roles.
-    for side, below in ((reversed(lines[:versus]), False), (lines[versus + 1:versus + 6], True)):
-        name, roles = None, []
-        for ln in side:
-            if _ROLE.fullmatch(ln):
-                roles.append(ln)
-            elif (roles and below) or _CASE_NUMBER.match(ln):
-                break
-            elif name is None:
-                name = ln
-                if not below:
-                    break
-        if name:
-            for role in re.findall(r"(appellant|appellee|defendant|plaintiff|petitioner|respondent)",
-                                   " ".join(roles), re.I):
-                parties.setdefault(role.lower(), _short_party(name))
+    for name, roles in caption_sides(text) or ():
+        for role in re.findall(r"(appellant|appellee|defendant|plaintiff|petitioner|respondent)", " ".join(roles),
+                               re.I):
+            parties.setdefault(role.lower(), _short_party(name))
     return parties
 
 
