@@ -657,6 +657,34 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000, half: int = 0) -> 
     return figures
 
 
+def write_activation_ranges(count: int = 150) -> Path:
+    """The shipped reader's activation ranges (`qa.reader_model.activation_ranges`) over `count` training questions
+    of half 0 (never the calibration articles), for int8's smoothing; their sha256 goes into the card."""
+    import torch
+    from safetensors.torch import save_file
+
+    from qa.index import file_sha256
+    from qa.reader_model import ACTIVATION_RANGES, CARD, MODEL_DIR, SentenceReaderModel, activation_ranges, encode_pairs
+
+    groups = random.Random(SEED).sample([g for g in prepare(0)["train"] if g.target >= 0], count)
+    model = SentenceReaderModel(precision="fp32")
+    fields = ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")
+    batches = ({name: torch.from_numpy(getattr(enc, name)) for name in fields}
+               for enc in (encode_pairs(model.tokenizer, g.question, g.sentences, g.contexts, windows=True)
+                           for g in groups))
+    ranges = activation_ranges(model.network, batches)
+    path = MODEL_DIR / ACTIVATION_RANGES
+    tmp = path.with_suffix(".tmp")
+    save_file(ranges, str(tmp))
+    tmp.replace(path)
+    card_path = MODEL_DIR / CARD
+    card = json.loads(card_path.read_text())
+    card.update({"activation_ranges_sha256": file_sha256(path), "activation_ranges_questions": count})
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    log.info("activation ranges of %d matrices from %d training questions: %s", len(ranges), count, path)
+    return path
+
+
 def best_scores(model, groups: list[Group]) -> np.ndarray:
     """The reader's best logit among each question's candidates: its answerability before the sigmoid."""
     return np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max()) for g in groups])
@@ -718,7 +746,7 @@ def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dic
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "calibrate"])
+    parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "scales", "calibrate"])
     parser.add_argument("--max-steps", type=int, default=None,
                         help="one linear learning-rate schedule over this many steps (default: SHIPPED_SCHEDULE)")
     parser.add_argument("--groups-per-step", type=int, default=8)
@@ -742,6 +770,8 @@ def main(argv=None) -> None:
             train(phase, args.groups_per_step, schedule, from_shipped=args.from_shipped)
     if args.step in ("all", "export"):
         export()
+    if args.step in ("all", "export", "scales"):
+        write_activation_ranges()
     if args.step in ("all", "export", "calibrate"):
         calibrate(half=args.calibration_half)
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import (CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS, MODEL_DIR, WEIGHTS, SentenceReaderModel,
-                             attention, best_span, build_network, bundled_encoder_path, encode_pairs,
+from qa.reader_model import (ACTIVATION_RANGES, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS, MODEL_DIR, WEIGHTS,
+                             SentenceReaderModel, attention, best_span, build_network, bundled_encoder_path, encode_pairs,
                              get_reader_model, window_starts)
 from qa.retrieval import shortlist
 
@@ -169,7 +169,8 @@ def test_reader_prefers_the_sentence_that_answers_over_one_that_shares_the_words
 
 
 def test_reduced_precisions_read_like_float32(model):
-    """bf16 is the default arithmetic: it must rank and score the record's sentences as float32 does."""
+    """bf16 (the default where the CPU has it) and int8 must rank and score the record's sentences as float32
+    does."""
     question = "Why were the charges against Baldwin dismissed?"
     sentences = ["Special prosecutor Kari Morrissey has withdrawn her appeal of a judge's decision to dismiss "
                  "involuntary manslaughter charges against Baldwin, as reported by Variety.",
@@ -179,9 +180,43 @@ def test_reduced_precisions_read_like_float32(model):
                  "In her memory, the Halyna Hutchins Foundation continues to advocate for stronger safety measures."]
     contexts = ["Alec Baldwin is no longer facing charges.", "", "", ""]
     exact = model.read(question, sentences, contexts)
-    bf16 = get_reader_model(precision="bf16").read(question, sentences, contexts)
-    assert np.abs(bf16.scores - exact.scores).max() < 0.3
-    assert np.argmax(bf16.scores) == np.argmax(exact.scores)
+    for precision in ("bf16", "int8"):
+        reduced = get_reader_model(precision=precision).read(question, sentences, contexts)
+        assert np.abs(reduced.scores - exact.scores).max() < 0.3, precision
+        assert np.argmax(reduced.scores) == np.argmax(exact.scores), precision
+
+
+def test_int8_smoothing_moves_activation_ranges_into_the_weights_without_changing_the_product():
+    """Channel j of the input is divided by s_j and column j of the weight multiplied by it: before rounding to
+    int8 the product is the same; after, a channel whose activations run 100x larger than the rest no longer
+    costs the others their precision."""
+    import torch
+
+    from qa.reader_model import smooth_int8
+
+    torch.manual_seed(0)
+    network = build_network(__import__("transformers").AutoModel.from_pretrained(bundled_encoder_path()))
+    network.eval()
+    network.fuse_attention_inputs()
+    layer = network.encoder.encoder.layer[0]
+    linear = layer.intermediate.dense
+    x = torch.randn(64, linear.in_features)
+    x[:, 7] *= 100.0  # an outlier channel, as MiniLM has
+    exact = linear(x).detach()
+    plain = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(linear), {torch.nn.Linear},
+                                                   dtype=torch.qint8)[0](x)
+    ranges = {}
+    for i, lay in enumerate(network.encoder.encoder.layer):
+        for place, module in (("qkv", lay.attention.self.qkv), ("attention_output", lay.attention.output.dense),
+                              ("intermediate", lay.intermediate.dense), ("output", lay.output.dense)):
+            ranges[f"layer.{i}.{place}"] = torch.ones(module.in_features)
+    ranges["layer.0.intermediate"] = x.abs().amax(0)
+    smooth_int8(network, ranges)
+    smoothed = layer.intermediate.dense
+    unrounded = torch.nn.functional.linear(x * smoothed.inverse_scale, linear.weight / smoothed.inverse_scale[None, :],
+                                           linear.bias)
+    assert torch.allclose(unrounded, exact, atol=1e-3)
+    assert (smoothed(x) - exact).abs().mean() < 0.5 * (plain - exact).abs().mean()
 
 
 def test_bf16_reader_packs_its_matrices_once_and_reads_as_autocast_over_float32_does():
@@ -256,6 +291,11 @@ def test_missing_or_damaged_weights_raise_model_load_error(tmp_path):
     (folder / CARD).write_text("{not json")
     with pytest.raises(ModelLoadError, match="unreadable"):
         SentenceReaderModel(folder)
+    shutil.copy(MODEL_DIR / CARD, folder / CARD)
+    (folder / ACTIVATION_RANGES).write_bytes(b"not the ranges")
+    SentenceReaderModel(folder, "fp32")  # only int8 needs them
+    with pytest.raises(ModelLoadError, match="activation ranges"):
+        SentenceReaderModel(folder, "int8")
     (folder / WEIGHTS).unlink()
     with pytest.raises(ModelLoadError, match="missing"):
         SentenceReaderModel(folder)
