@@ -313,6 +313,9 @@ def make_faiss_index(vectors: np.ndarray):
 def build_bm25(texts: list[str]):
     import bm25s
 
+    # bm25s sets its own logger to DEBUG, so "Building index from tokens" went out through any handler an
+    # application set up: every index build printed it in our CLI.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     retriever = bm25s.BM25()
     # An empty token list would make bm25s drop the row and shift every id after it.
     retriever.index([t or [""] for t in term_lists(texts)], show_progress=False)

@@ -138,3 +138,19 @@ def test_settings_come_from_environment_with_types():
     assert s.top_k == 9 and s.abstain_threshold == 0.2 and str(s.corpus_dir) == "/tmp/x"
     with pytest.raises(QAError, match="Unknown setting"):
         Settings().replace(colour="blue")
+
+
+def test_the_cli_prints_a_cited_answer_and_no_library_debug_lines(seed_corpus, tmp_path):
+    """As a user runs it, in its own process, on a record it indexes first: bm25s sets its logger to DEBUG, and its
+    "Building index from tokens" went out through the CLI's log handler on every build."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "qa", "ask", "--corpus-dir", str(seed_corpus), "--index-dir",
+                           str(tmp_path / "index"), "Who was the film's armorer?"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Gutierrez Reed" in done.stdout and "[1]" in done.stdout
+    assert "DEBUG" not in done.stderr + done.stdout, done.stderr
