@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 # disposition ("We affirm.") is embedded and indexed after its role too (`qa.structure.disposition_roles`). 11: the
 # trial judge's and the panel's roles tell them apart ("The district court judge who presided over the trial:", "The
 # panel of appeals judges who heard and decided the appeal:"). 12: the court's heading and the court appealed from
-# have roles too (`COURT`, `LOWER_COURT`).
-FORMAT_VERSION = 12
+# have roles too (`COURT`, `LOWER_COURT`). 13: so do the parties' name and role lines (`PARTY`).
+FORMAT_VERSION = 13
 MANIFEST_CHECKSUM = "manifest.sha256"
 HNSW_MIN_VECTORS = 50_000  # below this an exact flat index is faster to build and fast enough to search
 

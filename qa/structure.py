@@ -191,6 +191,9 @@ TRIAL_JUDGE = "The district court judge who presided over the trial:"
 DOCKET = "The docket numbers:"
 COURT = "The court of appeals, the appellate court that issued this opinion:"
 LOWER_COURT = "The lower court the appeal came from:"
+# Each side's name and role lines ("JAMES LAURENT," / "Defendant, Appellant."): "Who was the defendant?" shares
+# nothing with a name in capitals, and the role line alone says nothing of whom.
+PARTY = "A party to the case, the {roles}:"
 
 # What the court decided, read and found by the words a question about the outcome uses: the disposition says
 # "We affirm." or "Affirmed.", which shares nothing with "What was the outcome of the appeal?".
@@ -246,7 +249,10 @@ def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -
         if end is None:
             return {}
     in_panel = False
+    roles.update(party_roles(sentences[:end]))
     for i, s in enumerate(sentences[:end]):
+        if i in roles:
+            continue
         date = _DATE_LINE.fullmatch(s)
         if date:
             what = (date.group("what") or "").lower()
@@ -270,6 +276,61 @@ def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -
         elif _COURT_LINE.fullmatch(s):
             roles[i] = COURT
     return roles
+
+
+def party_roles(caption: list[str]) -> dict[int, str]:
+    """`PARTY` for the name and role lines on either side of the caption's first "v." line, by index, with the
+    side's role words: "A party to the case, the defendant and appellant:". A side without role words gets none."""
+    versus = next((i for i, s in enumerate(caption) if _VERSUS.fullmatch(s)), None)
+    if versus is None:
+        return {}
+    roles: dict[int, str] = {}
+    for side in (_side_lines(caption, versus, -1), _side_lines(caption, versus, 1)):
+        words = [w for i in side for w in _role_words(caption[i])]
+        if words:
+            roles.update({i: PARTY.format(roles=" and ".join(words)) for i in side})
+    return roles
+
+
+# A party's name and roles printed on one line: "MICHAEL W. BEAUCHAMP, Defendant, Appellant."
+_TRAILING_ROLE = re.compile(r",\s*(?P<roles>" + _ROLE.pattern + r")$", re.I)
+# A name that runs onto the next line: "VINCENT M. PORTALLA, a/k/a" / "VINCENT MARINO,".
+_RUNS_ON = re.compile(r"(?:\ba/k/a|\baka|\bf/k/a|\bd/b/a|\band|&)[\s,]*$", re.I)
+
+
+def _role_words(line: str) -> list[str]:
+    """["defendant", "appellant"] for "Defendant, Appellant." or "MICHAEL W. BEAUCHAMP, Defendant, Appellant."."""
+    whole = _ROLE.fullmatch(line)
+    trailing = None if whole else _TRAILING_ROLE.search(line)
+    text = whole.group() if whole else trailing.group("roles") if trailing else ""
+    return [w.lower() for w in re.findall(r"\w[\w-]*", text) if w.lower() != "and"]
+
+
+def _side_lines(caption: list[str], versus: int, step: int) -> list[int]:
+    """The lines of one side of a caption, read away from its "v." line: above it the role lines, then one name
+    line; below it the name (onto a second line after "a/k/a"), then the role lines. A name is a line of words
+    without digits: a date, a case number or a heading run into one line is not one."""
+    def is_name(line: str) -> bool:
+        return not _ROLE.fullmatch(line) and not re.search(r"\d", line) and len(line.split()) <= 12
+
+    lines: list[int] = []
+    i = versus + step
+    if step < 0:
+        while i >= 0 and _ROLE.fullmatch(caption[i]):
+            lines.append(i)
+            i -= 1
+        return sorted(lines + [i]) if i >= 0 and is_name(caption[i]) else []
+    if i >= len(caption) or not is_name(caption[i]):
+        return []
+    lines.append(i)
+    if _RUNS_ON.search(caption[i]) and i + 1 < len(caption) and is_name(caption[i + 1]):
+        i += 1
+        lines.append(i)
+    i += 1
+    while i < len(caption) and _ROLE.fullmatch(caption[i]):
+        lines.append(i)
+        i += 1
+    return lines
 
 
 def caption_parties(text: str) -> dict[str, str]:

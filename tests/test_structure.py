@@ -343,6 +343,7 @@ def test_caption_lines_are_given_what_they_are_and_the_body_nothing_but_its_disp
         "February 16, 1993": ISSUED,
         "CAMPBELL, Senior Circuit Judge.": AUTHOR,
         "Finding no error, we affirm.": DISPOSITION,
+        "MICHAEL W. BEAUCHAMP, Defendant, Appellant.": "A party to the case, the defendant and appellant:",
     }
 
 
@@ -440,6 +441,35 @@ def test_counsel_is_named_by_the_side_the_caption_gives_each_party():
     assert caption_parties("SMITH,\nPlaintiff, Appellee,\nv.\nACME CORP.,\nDefendant, Appellant.\n") == {
         "plaintiff": "Smith", "appellee": "Smith", "defendant": "Acme Corp.", "appellant": "Acme Corp."}
     assert caption_parties("He appeals.\nWe affirm.\n") == {}
+
+
+@pytest.mark.skipif(not COURT.is_dir(), reason=f"the court records are not at {COURT} (shared data absent)")
+def test_each_party_is_named_with_its_role_lines(tmp_path):
+    """"Who was the appellant?" shares nothing with "JAMES LAURENT,", and "Defendant, Appellant." says nothing of
+    whom: both lines are read after the side's roles and answered together; before, the appellant's lawyer was
+    cited. A name may run onto a second line after "a/k/a"; a date or docket number is never a party's name."""
+    import shutil
+
+    from qa import Engine
+    from qa.documents import load_document
+    from qa.structure import party_roles
+
+    portalla = load_document(COURT / "194528_united-states-v-portalla.txt", COURT)
+    parties = {portalla.sentences[i].text: role for i, role in portalla.roles.items() if role.startswith("A party")}
+    assert parties == {"UNITED STATES,": "A party to the case, the appellee:",
+                       "Appellee,": "A party to the case, the appellee:",
+                       "VINCENT M. PORTALLA, a/k/a": "A party to the case, the defendant and appellant:",
+                       "VINCENT MARINO,": "A party to the case, the defendant and appellant:",
+                       "Defendant, Appellant.": "A party to the case, the defendant and appellant:"}
+    assert party_roles(["No. 92-1944 UNITED STATES,", "Appellee,", "v.", "SMITH,", "Plaintiff."]) == {
+        3: "A party to the case, the plaintiff:", 4: "A party to the case, the plaintiff:"}
+    assert party_roles(["He appealed.", "We affirm."]) == {}
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(COURT / "148834_united-states-v-laurent.txt", corpus / "laurent.txt")
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask("Who was the appellant?")
+    assert [" ".join(c.quote.split()) for c in answer.citations] == ["JAMES LAURENT,", "Defendant, Appellant."]
 
 
 def test_a_caption_line_is_read_and_found_by_its_role(tmp_path):
