@@ -46,35 +46,17 @@ def case_name(text: str) -> str | None:
 
 
 def caption_sides(text: str) -> tuple[tuple[str, list[str]], tuple[str, list[str]]] | None:
-    """The two sides of the caption at the top of `text`, each as (its name line, the role lines under it), for
-    the first "v." line with a party on either side; None when there is none."""
+    """The two sides of the caption at the top of `text`, each as (its first name line, its role words), for the
+    first "v." line with a party on either side; None when there is none."""
     lines = [ln.strip() for ln in text.split("\n", _CAPTION_LINES)[:_CAPTION_LINES]]
     lines = [ln for ln in lines if ln]
     for i, ln in enumerate(lines):
         if _VERSUS.fullmatch(ln):
-            first, second = _side(reversed(lines[:i]), below=False), _side(lines[i + 1:i + 6], below=True)
-            if first and second:
-                return first, second
+            above, below = _side_lines(lines, i, -1), _side_lines(lines, i, 1)
+            if above and below:
+                return tuple((next(lines[j] for j in side if not _ROLE.fullmatch(lines[j])),
+                              [w for j in side for w in _role_words(lines[j])]) for side in (above, below))
     return None
-
-
-def _side(lines, below: bool) -> tuple[str, list[str]] | None:
-    """One side of a caption, read away from its "v.": above it the role lines come first (reading upwards), then
-    the name; below it the name, which may run on ("VINCENT M. PORTALLA, a/k/a / VINCENT MARINO,"), then the
-    roles. None at a case number before any name."""
-    name, roles = None, []
-    for ln in lines:
-        if _ROLE.fullmatch(ln):
-            roles.append(ln)
-        elif _CASE_NUMBER.match(ln):
-            break
-        elif name is None:
-            name = ln
-            if not below:
-                break
-        elif roles:
-            break
-    return (name, roles) if name else None
 
 
 def _short_party(name: str) -> str:
@@ -303,7 +285,7 @@ def _role_words(line: str) -> list[str]:
     whole = _ROLE.fullmatch(line)
     trailing = None if whole else _TRAILING_ROLE.search(line)
     text = whole.group() if whole else trailing.group("roles") if trailing else ""
-    return [w.lower() for w in re.findall(r"\w[\w-]*", text) if w.lower() != "and"]
+    return [w for w in re.findall(r"(?:cross-)?[a-z]+", text.lower()) if w != "and"]
 
 
 def _side_lines(caption: list[str], versus: int, step: int) -> list[int]:
@@ -339,9 +321,8 @@ def caption_parties(text: str) -> dict[str, str]:
     / Appellee, / v. / JUDE CELESTIN, / Defendant, Appellant.`; empty without a caption."""
     parties: dict[str, str] = {}
     for name, roles in caption_sides(text) or ():
-        for role in re.findall(r"(appellant|appellee|defendant|plaintiff|petitioner|respondent)", " ".join(roles),
-                               re.I):
-            parties.setdefault(role.lower(), _short_party(name))
+        for role in roles:
+            parties.setdefault(role.removeprefix("cross-").rstrip("s"), _short_party(name))
     return parties
 
 

@@ -440,6 +440,8 @@ def test_counsel_is_named_by_the_side_the_caption_gives_each_party():
     # an appellee that is not the government keeps its name; no caption, no parties
     assert caption_parties("SMITH,\nPlaintiff, Appellee,\nv.\nACME CORP.,\nDefendant, Appellant.\n") == {
         "plaintiff": "Smith", "appellee": "Smith", "defendant": "Acme Corp.", "appellant": "Acme Corp."}
+    assert caption_parties("JONES,\nPlaintiffs-Appellees,\nv.\nSMITH,\nDefendant, Cross-Appellant.\n") == {
+        "plaintiff": "Jones", "appellee": "Jones", "defendant": "Smith", "appellant": "Smith"}
     assert caption_parties("He appeals.\nWe affirm.\n") == {}
 
 
