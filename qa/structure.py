@@ -322,8 +322,13 @@ def caption_parties(text: str) -> dict[str, str]:
     parties: dict[str, str] = {}
     for name, roles in caption_sides(text) or ():
         for role in roles:
-            parties.setdefault(role.removeprefix("cross-").rstrip("s"), _short_party(name))
+            parties.setdefault(_role_key(role), _short_party(name))
     return parties
+
+
+def _role_key(role: str) -> str:
+    """"appellant" for "Appellants", "cross-appellant" and "cross-appellants": one key per side's role."""
+    return role.lower().removeprefix("cross-").rstrip("s")
 
 
 def _party_represented(party: str, parties: dict[str, str]) -> str:
@@ -334,8 +339,7 @@ def _party_represented(party: str, parties: dict[str, str]) -> str:
         return "the government"
     if party.startswith("amic"):
         return "an amicus curiae"
-    role = party.rstrip("s").removeprefix("cross-")
-    name = parties.get(role)
+    name = parties.get(_role_key(party))
     if name == "United States":
         return "the government"
     return f"the {party.rstrip('s')}, {name}" if name else f"the {party.rstrip('s')}"
