@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import pickle
 import random
 import re
@@ -648,6 +649,7 @@ def calibrate(abstain_share: float = 0.03, limit: int = 4000, half: int = 0) -> 
     cosines = candidate_cosines(answerable)
     # The floor is the embedder's, not the reader's: always half 0's calibration questions and FairytaleQA train.
     figures.update(similarity_floor(data if half == 0 else prepare(0)))
+    figures.update(off_topic_sure(neg_a, candidate_cosines(unanswerable), figures["similarity_floor"]))
     figures.update(rank_cosine_weight(logits, cosines, answerable))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
@@ -742,6 +744,16 @@ def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dic
     return {"similarity_floor": round(floor, 4), "similarity_floor_share": share,
             "similarity_floor_by_set": {k: round(v, 4) for k, v in floors.items()},
             "wrong_record_below_similarity_floor": round(float((wrong < floor).mean()), 4)}
+
+
+def off_topic_sure(wrong_logits: np.ndarray, wrong_cosines: list[np.ndarray], floor: float) -> dict:
+    """How sure the reader must be to answer a question under the off-topic floor: the highest probability it gives
+    a wrong-record question of the held-out articles whose best cosine to the candidates is under the floor. A
+    short question in general words ("What is the name of the movie?") is far from every sentence, yet answered."""
+    below = np.array([float(c.max()) < floor for c in wrong_cosines])
+    # Rounded up, so that the question that set it still abstains.
+    sure = math.ceil(1e4 / (1 + np.exp(-wrong_logits[below].max()))) / 1e4 if below.any() else 0.5
+    return {"off_topic_sure": sure, "off_topic_sure_questions": int(below.sum())}
 
 
 def main(argv=None) -> None:

@@ -399,6 +399,8 @@ class SentenceReaderModel:
         self.threshold = float(card.get("threshold", 0.5))
         # Abstain when the question's best cosine similarity to the record's sentences is below this (card.json).
         self.similarity_floor = float(card.get("similarity_floor", 0.0))
+        # ... unless it is at least this sure that a sentence answers (card.json).
+        self.off_topic_sure = float(card.get("off_topic_sure", 0.5))
         # Candidates are ranked by logit + this x the question's cosine to the sentence (card.json).
         self.rank_cosine_weight = float(card.get("rank_cosine_weight", 0.0))
         self.max_span_tokens = 30

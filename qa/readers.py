@@ -22,10 +22,6 @@ from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
 
 
-# A reader at least this sure answers a question the off-topic floor would refuse (set by hand, not calibrated).
-SURE_OVER_OFF_TOPIC = 0.5
-
-
 @dataclass
 class Query:
     """What the engine hands a reader: the question after retrieval."""
@@ -78,7 +74,7 @@ def sentence_answer(q: Query) -> Answer:
     # questions reach) and the reader is unsure; the reader alone answered 9% of off-topic questions. A confident
     # reader wins: a short follow-up ("What is the family continuing?") is far from every sentence, yet answered.
     off_topic = (calibrated and bundled and reading.similarity < model.similarity_floor
-                 and reading.answerability < SURE_OVER_OFF_TOPIC)
+                 and reading.answerability < model.off_topic_sure)
     abstained = not reading.sentence_ids or off_topic or reading.answerability < threshold
     q.timings["read"] = (time.perf_counter() - t) * 1000.0
     if abstained:

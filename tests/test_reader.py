@@ -315,6 +315,11 @@ def test_off_topic_floor_abstains_where_the_threshold_alone_would_answer(engine,
     monkeypatch.setattr(model, "threshold", 0.0)  # only the off-topic floor can abstain now
     assert engine.ask("What is the capital of France?").abstained
     assert not engine.ask("Who are Baldwin's attorneys?").abstained
+    # a reader at least the calibrated sure level answers under the floor
+    assert 0.0 < model.off_topic_sure < 1.0
+    monkeypatch.setattr(model, "off_topic_sure", 0.0)
+    assert not engine.ask("What is the capital of France?").abstained
+    monkeypatch.setattr(model, "off_topic_sure", 1.0)
     # an explicit threshold replaces the whole calibration, floor included
     assert not engine.ask("What is the capital of France?", abstain_threshold=0.0).abstained
 
