@@ -1,11 +1,12 @@
 """Speed and golden pass rate on the seed record: fresh process to first answer, index build, warm ask()
-p50/p95 over the golden questions, peak RSS.
+p50/p95 over the golden questions, peak RSS. Writes bench/results/seed.json and seed.md.
 
-    python -m bench.seed
+    python -m bench.seed [--out DIR] [--name NAME]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import shutil
@@ -25,8 +26,16 @@ print(time.perf_counter() - t)
 """
 
 
-def main() -> None:
+def main(argv=None) -> dict:
     from qa import Engine
+
+    from .squad_bench import RESULTS, md_table, provenance, write_results
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=RESULTS, help="output directory (default bench/results/)")
+    parser.add_argument("--name", default="seed", help="output file stem")
+    args = parser.parse_args(argv)
+    started = provenance()
     from tests.test_golden import CASES, check_case
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,6 +75,15 @@ def main() -> None:
         "golden_pass": f"{passed}/{len(CASES)}",
     }
     print(json.dumps(result, indent=1))
+    markdown = "\n\n".join([
+        "# Seed record: speed, memory, golden pass rate",
+        f"Revision {started.get('git_head', '?')}; {started['cpus']} CPUs, load average "
+        f"{started['load_average_at_start'][0]}. Warm `ask()` over the {len(CASES)} golden questions, each asked once, "
+        "then again (repeat: the query embedding cached).",
+        md_table(["measure", "value"], [[k, str(v)] for k, v in result.items()]),
+    ])
+    write_results(args.out, args.name, {"provenance": started, **result}, markdown)
+    return result
 
 
 if __name__ == "__main__":
