@@ -8,6 +8,7 @@
     python -m bench latency [--article TITLE] [--questions N] [--out DIR]
     python -m bench court   [--chars 1000000] [--questions N] [--threads N] [--out DIR]
     python -m bench opinions [--out DIR]
+    python -m bench shortlist [--no-reader] [--out DIR]
 
 --limit is questions per article (a fixed random sample); --articles takes the first N held-out articles.
 """
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "the court opinions no golden case uses")
     opinions.add_argument("--out", type=Path, default=RESULTS)
     opinions.add_argument("--name", default="opinions")
+    shortlist = sub.add_parser("shortlist", help="the reader's first stage on SQuAD train's held-out calibration "
+                                                  "articles: answer among the first n, reader right first")
+    shortlist.add_argument("--out", type=Path, default=RESULTS)
+    shortlist.add_argument("--name", default="shortlist")
+    shortlist.add_argument("--no-reader", action="store_true", help="recall only, without the reader (1.5 min)")
     return parser
 
 
@@ -113,6 +119,11 @@ def main(argv=None) -> int:
             return 2
         result = run_opinions(out_dir=args.out, name=args.name, progress=progress)
         print(f"\nwrote {Path(args.out) / args.name}.json and .md: {result['right']} of {result['questions']} right")
+        return 0
+    if args.bench == "shortlist":
+        from .shortlist_bench import run
+
+        run(args.out, args.name, use_reader=not args.no_reader)
         return 0
     if not SQUAD_V1.exists():
         print(f"SQuAD data not found at {SQUAD_V1}", file=sys.stderr)

@@ -79,10 +79,12 @@ class Record:
     def __init__(self, title: str, text: str, embedder):
         from qa.documents import parse_document
         from qa.index import build_bm25
+        from qa.reading import context_position
 
         self.doc = parse_document(text.encode("utf-8"), "article.txt", ".txt")
         self.sentences = [s.text for s in self.doc.sentences]
         self.contexts = sentence_contexts(self.doc)
+        self.context_positions = [context_position(self.doc, i) for i in range(len(self.sentences))]
         self.vectors = embedder.encode(self.sentences)
         self.bm25 = build_bm25(self.sentences)
         self.starts = np.array([s.start for s in self.doc.sentences])
@@ -92,7 +94,9 @@ class Record:
         from qa.retrieval import bm25_scores, shortlist
         from qa.text import terms
 
-        return shortlist(self.vectors @ vector, bm25_scores(self.bm25, terms(question)), GROUP)
+        everything = list(range(len(self.sentences)))
+        return shortlist(vector, self.vectors, bm25_scores(self.bm25, terms(question)), everything,
+                         self.context_positions, GROUP)
 
     def sentence_at(self, offset: int) -> int:
         i = int(np.searchsorted(self.starts, offset, side="right") - 1)

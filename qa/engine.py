@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 
 QUERY_SETTINGS = {"top_k", "fusion_depth", "rrf_k", "max_answer_sentences", "abstain_threshold", "max_question_chars",
                   "reader", "reader_candidates", "reader_second_look"}
-# Five passages of prose hold ~25 sentences; five docket entries or caption lines hold five, which would leave the
-# shortlist of 8 reader candidates nothing to choose from.
-SENTENCES_PER_CANDIDATE = 3
+# The reader's shortlist picks its candidates from at least this many sentences, however short the passages: five
+# passages of prose hold ~25 sentences, but five docket entries or caption lines hold five, which would leave the
+# shortlist nothing to choose from.
+SENTENCES_TO_SHORTLIST = 24
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates
 _SAFE_NAME = re.compile(r"^[\w][\w .()\-]*$", re.UNICODE)
 
@@ -132,8 +133,7 @@ class Engine:
 
         t = time.perf_counter()
         depth = settings.top_k * CANDIDATES_PER_PASSAGE if settings.reranker_model else settings.top_k
-        # The reader's shortlist picks its candidates from at least this many sentences, however short the passages.
-        min_sentences = 0 if settings.reranker_model else SENTENCES_PER_CANDIDATE * settings.reader_candidates
+        min_sentences = 0 if settings.reranker_model else max(SENTENCES_TO_SHORTLIST, 3 * settings.reader_candidates)
         try:
             passages = retrieve(index, query_vector, terms(resolved), depth, max(settings.fusion_depth, depth),
                                 settings.rrf_k, min_sentences)

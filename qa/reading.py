@@ -29,6 +29,29 @@ def sentence_context(doc: Document, i: int) -> str:
     return "" if s.text == doc.title else doc.title
 
 
+def context_position(doc: Document, i: int) -> int:
+    """The position of the sentence `sentence_context` reads before sentence i, when that context is a sentence of
+    the document (the one before it, or the headline); -1 when it is not (a role line's, or none)."""
+    if i in doc.roles:
+        return -1
+    s = doc.sentences[i]
+    if i > 0 and doc.sentences[i - 1].paragraph == s.paragraph:
+        return i - 1
+    if i > 0 and s.text != doc.title and doc.sentences[0].text == doc.title:
+        return 0
+    return -1
+
+
+def record_contexts(index: CorpusIndex, sentence_ids: list[int]) -> list[int]:
+    """`context_position` as record positions: a document's sentences are consecutive in the index."""
+    out = []
+    for sid in sentence_ids:
+        s = index.sentences[sid]
+        position = context_position(index.documents[s.doc_id], s.index)
+        out.append(sid - s.index + position if position >= 0 else -1)
+    return out
+
+
 def is_headline(index: CorpusIndex, sentence_id: int) -> bool:
     s = index.sentences[sentence_id]
     doc = index.documents[s.doc_id]
@@ -56,17 +79,18 @@ class Reading:
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
                    model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0) -> Reading:
-    """Score the best `n_candidates` sentences of the passages (shortlisted by dense similarity and BM25) with
-    the cross-encoder in one batched forward pass, and rank them by its logit + `cosine_weight` x the question's
-    cosine similarity to the sentence. When none of them answers with probability `second_look` or more, the next
-    `n_candidates` of the shortlist are read too, in a second pass: a question in other words than the record's is
-    the one whose answer the cheap shortlist ranks low."""
+    """Score the best `n_candidates` sentences of the passages (`shortlist`: dense similarity and BM25, of each
+    sentence alone and in its context) with the cross-encoder in one batched forward pass, and rank them by its
+    logit + `cosine_weight` x the question's cosine similarity to the sentence. When none of them answers with
+    probability `second_look` or more, the next `n_candidates` of the shortlist are read too, in a second pass: a
+    question in other words than the record's is the one whose answer the cheap shortlist ranks low."""
     ids = candidate_sentences(passages, index)
     if not ids:
         return Reading([], [], 0.0)
     dense = index.sentence_vectors[ids] @ query_vector
-    lexical = bm25_scores(index.sentence_bm25, terms(question))[ids]
-    picked = shortlist(dense, lexical, 2 * n_candidates if second_look > 0 else n_candidates)
+    lexical = bm25_scores(index.sentence_bm25, terms(question))
+    picked = shortlist(query_vector, index.sentence_vectors, lexical, ids, record_contexts(index, ids),
+                       2 * n_candidates if second_look > 0 else n_candidates)
     picked, more = picked[:n_candidates], picked[n_candidates:]
     out = read_candidates(question, [ids[i] for i in picked], index, model)
     if more and sigmoid(out.scores).max() < second_look:

@@ -74,10 +74,41 @@ def retrieve(index: CorpusIndex, query_vector: np.ndarray, query_terms: list[str
     return passages
 
 
-def shortlist(dense: np.ndarray, lexical: np.ndarray, n: int, k: int = 60) -> list[int]:
-    """The cheap first stage of reading: positions of the n candidate sentences ranked best by reciprocal rank
-    fusion of their dense similarity and BM25 score. Only these reach the cross-encoder, which costs a forward
-    pass per sentence. Training builds its candidates with this same function."""
-    dense_order = np.argsort(-dense, kind="stable").tolist()
-    lexical_order = [i for i in np.argsort(-lexical, kind="stable").tolist() if lexical[i] > 0]
-    return [i for i, _ in reciprocal_rank_fusion([dense_order, lexical_order], k)[:n]]
+# Tuned on the 4,227 questions of the held-out calibration articles of SQuAD train (README, the reader): with 8
+# candidates the right sentence is among them for 0.953 of the questions, against 0.918 with k = 60 and the sentence
+# alone; a small k lets what either signal ranks near the top through.
+SHORTLIST_RRF_K = 3
+
+
+def shortlist(query_vector: np.ndarray, vectors: np.ndarray, lexical: np.ndarray, ids: list[int],
+              context: list[int], n: int, k: int = SHORTLIST_RRF_K) -> list[int]:
+    """The cheap first stage of reading: positions in `ids` of the n candidate sentences ranked best by reciprocal
+    rank fusion of four signals, the question's cosine and its BM25 score against each sentence alone and read
+    with its context (the sentence the reader sees before it: the sum of the two embeddings, and of the two BM25
+    scores). The context ties "He was arrested in 2009" to the paragraph's subject, as it does for the reader.
+    Only the shortlisted reach the cross-encoder, which costs a forward pass per sentence. Training builds its
+    candidates with this same function.
+
+    `vectors` (unit length) and `lexical` (BM25 scores) cover the whole record; `context[j]` is the record position
+    of the sentence read before `ids[j]`, -1 for none (`qa.reading.context_position`)."""
+    ids, context = np.asarray(ids, dtype=np.int64), np.asarray(context, dtype=np.int64)
+    has_context = context >= 0
+    paired = np.where(has_context, context, ids)
+    own = vectors[ids]
+    in_context = own + vectors[paired] * has_context[:, None]
+    dense = own @ query_vector
+    dense_in_context = (in_context @ query_vector) / np.maximum(np.linalg.norm(in_context, axis=1), 1e-12)
+    lexical_own = lexical[ids]
+    lexical_in_context = lexical_own + np.where(has_context, lexical[paired], 0.0)
+    rankings = [_descending(dense), _descending(dense_in_context),
+                _descending_positive(lexical_own), _descending_positive(lexical_in_context)]
+    return [i for i, _ in reciprocal_rank_fusion(rankings, k)[:n]]
+
+
+def _descending(scores: np.ndarray) -> list[int]:
+    return np.argsort(-scores, kind="stable").tolist()
+
+
+def _descending_positive(scores: np.ndarray) -> list[int]:
+    """A sentence without any of the question's terms (BM25 0) is not ranked by it."""
+    return [i for i in _descending(scores) if scores[i] > 0]

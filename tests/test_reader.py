@@ -12,6 +12,8 @@ from qa.errors import ModelLoadError
 from qa.reader_model import (ACTIVATION_RANGES, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS, MODEL_DIR, WEIGHTS,
                              SentenceReaderModel, attention, best_span, build_network, bundled_encoder_path, encode_pairs,
                              get_reader_model, window_starts)
+from qa.documents import parse_document
+from qa.reading import context_position, sentence_context
 from qa.retrieval import shortlist
 
 
@@ -148,13 +150,48 @@ def test_the_reader_finds_an_answer_past_the_first_window(model):
     assert 1 / (1 + np.exp(-out.scores[0])) > 0.5
 
 
+def unit_rows(cosines) -> np.ndarray:
+    """Unit vectors whose cosine to the query [1, 0] is each of `cosines`."""
+    c = np.asarray(cosines, dtype=np.float64)
+    return np.stack([c, np.sqrt(1 - c ** 2)], axis=1)
+
+
+QUERY = np.array([1.0, 0.0])
+
+
 def test_shortlist_fuses_dense_and_lexical_ranks():
-    dense = np.array([0.9, 0.1, 0.5, 0.2])
+    vectors = unit_rows([0.9, 0.1, 0.5, 0.2])
     lexical = np.array([0.0, 5.0, 4.0, 0.0])
+    alone = [-1, -1, -1, -1]
     # 2 is second in both lists; 1 is first by BM25 and last by dense, which still beats 0, first by dense alone;
     # a sentence without any query term (BM25 0) is ranked by dense similarity only.
-    assert shortlist(dense, lexical, 4) == [2, 1, 0, 3]
-    assert shortlist(dense, lexical, 2) == [2, 1]
+    assert shortlist(QUERY, vectors, lexical, [0, 1, 2, 3], alone, 4) == [2, 1, 0, 3]
+    assert shortlist(QUERY, vectors, lexical, [0, 1, 2, 3], alone, 2) == [2, 1]
+    # Positions are into the ids given, which index the whole record's arrays.
+    assert shortlist(QUERY, vectors, lexical, [3, 2], [-1, -1], 2) == [1, 0]
+
+
+def test_shortlist_reads_a_sentence_with_its_context():
+    """Sentence 1 ("He was born in 1990") shares nothing with the question, but the sentence read before it names
+    whom the question asks about (sentence 0, BM25 5, cosine 1). In its context it is shortlisted over sentence 2,
+    which is a little closer alone."""
+    vectors = unit_rows([1.0, 0.3, 0.35, 0.2])
+    lexical = np.array([5.0, 0.0, 0.0, 1.0])
+    ids = [1, 2, 3]
+    assert shortlist(QUERY, vectors, lexical, ids, [0, -1, -1], 2) == [2, 0]
+    assert shortlist(QUERY, vectors, lexical, ids, [-1, -1, -1], 2) == [2, 1]
+
+
+def test_context_position_follows_what_the_reader_reads_before_a_sentence():
+    doc = parse_document(b"Marie Curie\n\nMarie Curie was a physicist and chemist who conducted pioneering research "
+                         b"on radioactivity. She was born in Warsaw, in what was then the Kingdom of Poland.\n\n"
+                         b"She won the Nobel Prize twice, in physics in 1903 and in chemistry in 1911.",
+                         "curie.txt", ".txt")
+    texts = [s.text for s in doc.sentences]
+    assert texts[0] == doc.title == "Marie Curie"
+    # the headline has none; a paragraph's first sentence is read after the headline, any other after the one before
+    assert [context_position(doc, i) for i in range(len(texts))] == [-1, 0, 1, 0]
+    assert [sentence_context(doc, i) for i in range(1, 4)] == ["Marie Curie", texts[1], "Marie Curie"]
 
 
 def test_reader_prefers_the_sentence_that_answers_over_one_that_shares_the_words(model):

@@ -46,15 +46,17 @@ def test_passages_are_kept_until_they_hold_enough_sentences():
 
 
 def test_a_docket_gives_the_reader_sentences_to_choose_from(tmp_path, monkeypatch):
-    """Five docket entries are five sentences: the reader's shortlist of 8 would have nothing to choose from.
-    Passages are added until they hold 3 sentences per reader candidate."""
+    """Five docket entries are five sentences: the reader's shortlist would have nothing to choose from. Passages
+    are added until they hold 24 sentences, or 3 per reader candidate when that is more."""
     from qa import Engine
+    from qa.engine import SENTENCES_TO_SHORTLIST
 
     (tmp_path / "corpus").mkdir()
     write_docket(tmp_path / "corpus")
     engine = Engine(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
-    answer = engine.ask("When did the court let counsel withdraw?")
+    question = "When did the court let counsel withdraw?"
+    answer = engine.ask(question)
     sentences = sum(len(p.chunk.sentence_ids) for p in answer.passages)
-    assert sentences == 3 * engine.settings.reader_candidates == len(answer.passages)
-    fewer = engine.ask("When did the court let counsel withdraw?", reader_candidates=2)
-    assert len(fewer.passages) == 6  # the budget follows the shortlist: 3 x 2 sentences
+    assert sentences == SENTENCES_TO_SHORTLIST == len(answer.passages)
+    assert len(engine.ask(question, reader_candidates=2).passages) == SENTENCES_TO_SHORTLIST
+    assert len(engine.ask(question, reader_candidates=10).passages) == 30
