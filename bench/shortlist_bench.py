@@ -81,7 +81,8 @@ def run(out_dir, name: str = "shortlist", use_reader: bool = True) -> dict:
                     picked = order[:n]
                     if max(logits[i] for i in picked) < np.log(SECOND_LOOK / (1 - SECOND_LOOK)):
                         picked = order[:2 * n]
-                    best = max(picked, key=lambda i: logits[i] + reader.rank_cosine_weight * float(record.vectors[i] @ vector))
+                    weight = reader.rank_cosine_weight
+                    best = max(picked, key=lambda i: logits[i] + weight * float(record.vectors[i] @ vector))
                     first[label][n].append(best == gold)
                     read[label][n].append(len(picked))
     questions = len(found[next(iter(SHORTLISTS))][SIZES[0]])
