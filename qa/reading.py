@@ -23,10 +23,10 @@ def sentence_context(doc: Document, i: int) -> str:
     answers "Who wrote the opinion?", and "July 9, 2010" no longer answers "When was he arrested?"."""
     if i in doc.roles:
         return doc.roles[i]
-    s = doc.sentences[i]
-    if i > 0 and doc.sentences[i - 1].paragraph == s.paragraph:
-        return doc.sentences[i - 1].text
-    return "" if s.text == doc.title else doc.title
+    position = context_position(doc, i)
+    if position >= 0:
+        return doc.sentences[position].text
+    return "" if doc.sentences[i].text == doc.title else doc.title  # a title that is not one of the sentences
 
 
 def context_position(doc: Document, i: int) -> int:
