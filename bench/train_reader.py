@@ -5,12 +5,12 @@
     python -m bench.train_reader train      # only train, resuming: the shipped schedule, SHIPPED_SCHEDULE
     python -m bench.train_reader train --phase 3          # only the third phase of SHIPPED_SCHEDULE
     python -m bench.train_reader train --max-steps 6000   # one linear schedule of your own
-    python -m bench.train_reader export     # checkpoint -> qa/models/reader/, then calibrate the threshold
+    python -m bench.train_reader export     # checkpoint -> qa/models/reader/, calibrate, fit answerability
 
 Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation):
-- SQuAD v1.1 train (442 articles); 5% of its articles are held out to calibrate the abstention threshold;
-  questions whose answer position is ambiguous (`train-v1.1.ambiguous-ids.txt`) are dropped, since the label is
-  the sentence that holds the answer;
+- SQuAD v1.1 train (442 articles); 5% of its articles are held out to calibrate the reader and fit its
+  answerability head; questions whose answer position is ambiguous (`train-v1.1.ambiguous-ids.txt`) are dropped,
+  since the label is the sentence that holds the answer;
 - FairytaleQA train split, explicit questions (educators' paraphrases), labelled with the sentence of the
   question's section that best covers the written answer;
 - the SQuAD v2 half's training articles (`ANSWERABILITY_TRAIN` in bench/squad_data.py), with their unanswerable
@@ -28,6 +28,10 @@ Data (never the SQuAD v1.1 dev set, nor the v2 articles held out for evaluation)
 Each question becomes a group of `GROUP` candidate sentences picked by the product's own first stage
 (`qa.retrieval.shortlist`: dense + BM25 over the article's sentences), the gold sentence added when the first
 stage missed it. Seeded, checkpointed every `SAVE_STEPS` steps (transformers Trainer), bf16 autocast.
+
+The answerability head (`python -m bench.train_reader answerability`, ~10 min) is fitted after training, on what the
+reader never trained on where there is such data (`head_examples`: the held-out SQuAD train articles, FairytaleQA
+val), plus the v2 half's training articles.
 """
 
 from __future__ import annotations
@@ -608,53 +612,26 @@ def export(checkpoint: Path | None = None, phase: Phase | None = None) -> Path:
     return weights
 
 
-def calibrate(abstain_share: float = 0.03, limit: int = 4000, half: int = 0) -> dict:
-    """Answerability threshold from held-out training articles: the one at which `abstain_share` of answerable
-    questions abstain (abstaining on a question the record answers is as wrong as a bad answer); with its
-    top-1 accuracy and AUROC against the wrong-record questions on the same held-out articles: their questions
-    of `half` of the SQuAD train questions (both halves hold the same articles out, so either is unseen)."""
-    from qa.reader_model import CARD, MODEL_DIR, get_reader_model
+def calibrate(limit: int = 4000, half: int = 0) -> dict:
+    """The reader's figures on held-out training articles: top-1 accuracy, the weight of the cosine in the
+    ranking, and the off-topic similarity floor, from the questions of `half` of the SQuAD train questions on the
+    held-out articles (both halves hold the same articles out, so either is unseen). The abstention threshold is
+    the answerability head's (`fit_answerability`)."""
+    from qa.reader_model import CARD, MODEL_DIR, SentenceReaderModel
     from qa.settings import Settings
 
     data = prepare(half)
-    groups = data["calibration"]
     rng = random.Random(SEED)
-    answerable = [g for g in groups if g.target >= 0]
-    unanswerable = [g for g in groups if g.target < 0]
+    answerable = [g for g in data["calibration"] if g.target >= 0]
     answerable = rng.sample(answerable, min(limit, len(answerable)))
-    model = get_reader_model(precision=Settings().reader_precision)  # calibrated as it runs
-    pos, neg, top1, logits = [], [], [], []
-    for g in answerable + unanswerable:
-        out = model.read(g.question, g.sentences, g.contexts)
-        best = float(out.scores.max())
-        if g.target >= 0:
-            logits.append(out.scores)
-            pos.append(best)
-            top1.append(int(np.argmax(out.scores)) == g.target)
-        else:
-            neg.append(best)
-    pos_a, neg_a = np.array(pos), np.array(neg)
-    threshold = float(np.quantile(pos_a, abstain_share))
-    # Swapped-fact questions of the same held-out articles: "this record, not this fact".
-    swapped = best_scores(model, swapped_fact_groups(answerable, 500, random.Random(SEED)))
-    # Negated and opposite questions of the same held-out articles: "the record says the contrary".
-    contradicted = best_scores(model, contradicted_groups(answerable, 500, random.Random(SEED)))
-    figures = {"calibration_half": half,
-               "threshold_logit": round(threshold, 4), "threshold": round(float(1 / (1 + np.exp(-threshold))), 4),
-               "calibration_top1": round(float(np.mean(top1)), 4),
-               "calibration_auroc_wrong_record": round(auroc(pos_a, neg_a), 4),
-               "calibration_auroc_swapped_fact": round(auroc(pos_a, swapped), 4),
-               "calibration_auroc_contradicted": round(auroc(pos_a, contradicted), 4),
-               "calibration_answerable": len(pos), "calibration_unanswerable": len(neg),
-               "calibration_swapped_fact": len(swapped), "calibration_abstain_share": abstain_share,
-               "wrong_record_abstained": round(float((neg_a < threshold).mean()), 4),
-               "swapped_fact_abstained": round(float((swapped < threshold).mean()), 4),
-               "contradicted_abstained": round(float((contradicted < threshold).mean()), 4)}
-    cosines = candidate_cosines(answerable)
+    model = SentenceReaderModel(precision=Settings().reader_precision, head=False)  # calibrated as it runs
+    logits = [model.read_pairs(g.question, g.sentences, g.contexts)[0] for g in answerable]
+    figures = {"calibration_half": half, "calibration_answerable": len(answerable),
+               "calibration_top1": round(float(np.mean([int(np.argmax(x)) == g.target
+                                                        for x, g in zip(logits, answerable)])), 4)}
     # The floor is the embedder's, not the reader's: always half 0's calibration questions and FairytaleQA train.
     figures.update(similarity_floor(data if half == 0 else prepare(0)))
-    figures.update(off_topic_sure(neg_a, candidate_cosines(unanswerable), figures["similarity_floor"]))
-    figures.update(rank_cosine_weight(logits, cosines, answerable))
+    figures.update(rank_cosine_weight(logits, candidate_cosines(answerable), answerable))
     card_path = MODEL_DIR / CARD
     card = json.loads(card_path.read_text())
     card.update(figures)
@@ -689,11 +666,6 @@ def write_activation_ranges(count: int = 150) -> Path:
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     log.info("activation ranges of %d matrices from %d training questions: %s", len(ranges), count, path)
     return path
-
-
-def best_scores(model, groups: list[Group]) -> np.ndarray:
-    """The reader's best logit among each question's candidates: its answerability before the sigmoid."""
-    return np.array([float(model.read(g.question, g.sentences, g.contexts).scores.max()) for g in groups])
 
 
 def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
@@ -750,19 +722,188 @@ def similarity_floor(data: dict, share: float = 0.005, limit: int = 1000) -> dic
             "wrong_record_below_similarity_floor": round(float((wrong < floor).mean()), 4)}
 
 
-def off_topic_sure(wrong_logits: np.ndarray, wrong_cosines: list[np.ndarray], floor: float) -> dict:
-    """How sure the reader must be to answer a question under the off-topic floor: the highest probability it gives
-    a wrong-record question of the held-out articles whose best cosine to the candidates is under the floor. A
-    short question in general words ("What is the name of the movie?") is far from every sentence, yet answered."""
-    below = np.array([float(c.max()) < floor for c in wrong_cosines])
+# ------------------------------------------------------------------------------------------- answerability
+
+HEAD_C = 0.01  # inverse L2 strength of the logistic head (session 18's; 0.003-0.03 within 0.005 AUROC)
+HEAD_ABSTAIN_SHARE = 0.03  # of the held-out SQuAD train articles' answerable questions, out of fold
+
+
+@dataclass
+class HeadExample:
+    source: str  # "squad-calibration", "fairytale-val" or "squad-v2"
+    unit: str  # the article or story: folds split by it
+    kind: str  # "answerable", "wrong-record", "swapped-fact", "contradicted" or "unanswerable"
+    features: np.ndarray  # the best candidate's final [CLS] state, then its logit
+    similarity: float  # the question's best cosine to a candidate read (for the off-topic rule)
+
+
+def best_candidate_features(model, record: Record, question: str, vector: np.ndarray,
+                            cosine_weight: float) -> tuple[np.ndarray, float]:
+    """What the head reads, as the product reads: the shortlist's first GROUP sentences, the next GROUP when none
+    reaches 0.3 (`reader_second_look`), and of those the one ranked best (logit + weight x cosine)."""
+    from qa.retrieval import bm25_scores, shortlist
+    from qa.text import terms
+
+    everything = list(range(len(record.sentences)))
+    picked = shortlist(vector, record.vectors, bm25_scores(record.bm25, terms(question)), everything,
+                       record.context_positions, 2 * GROUP)
+    read, logits, states = [], [], []
+    for part in (picked[:GROUP], picked[GROUP:]):
+        if read and (not part or 1 / (1 + np.exp(-max(logits))) >= 0.3):
+            break
+        part_logits, _, part_states = model.read_pairs(question, [record.sentences[i] for i in part],
+                                                       [record.contexts[i] for i in part])
+        read += part
+        logits += part_logits.tolist()
+        states.append(part_states)
+    cosines = record.vectors[read] @ vector
+    best = int(np.argmax(np.array(logits) + cosine_weight * cosines))
+    return np.append(np.concatenate(states)[best], logits[best]).astype(np.float32), float(cosines.max())
+
+
+def head_examples(model, embedder, cosine_weight: float) -> list[HeadExample]:
+    """Questions the reader never trained on, and questions none of whose candidates answers:
+    - SQuAD train's held-out calibration articles: their questions (both halves), a quarter of them asked of
+      another of those articles with names swapped (`swap_names`), and swapped-fact and contradicted versions of
+      up to 60 an article;
+    - FairytaleQA val's explicit questions (educators' paraphrases, so that "worded unlike the record" is not
+      learned as "unanswerable"), half of them also asked of another story;
+    - the SQuAD v2 half's training articles (`ANSWERABILITY_TRAIN`), answerable and unanswerable: the reader
+      trained on them, but they are the only adversarial unanswerable questions we may train on.
+    The held-out articles of the v2 half, the SQuAD v1.1 dev set and FairytaleQA test are never read."""
+    from bench.fairytale_data import load_stories
+
+    rng = random.Random(SEED)
+    out = []
+
+    def add(source, unit, kind, record, question, vector=None):
+        vector = embedder.encode([question])[0] if vector is None else vector
+        features, similarity = best_candidate_features(model, record, question, vector, cosine_weight)
+        out.append(HeadExample(source, unit, kind, features, similarity))
+
+    ambiguous = set(AMBIGUOUS.read_text().split())
+    articles = sorted(load_articles(SQUAD_TRAIN), key=lambda a: a.title)
+    held_out = [a for n, a in enumerate(articles) if n % CALIBRATION_EVERY == 0]
+    records = [Record(a.title, a.text, embedder) for a in held_out]
+    t = time.time()
+    for article, record in zip(held_out, records):
+        questions = [q for q in article.questions if q.qid not in ambiguous and q.answers]
+        groups = []
+        for q, v in zip(questions, embedder.encode([q.text for q in questions])):
+            add("squad-calibration", article.title, "answerable", record, q.text, v)
+            gold = record.sentence_at(q.answers[0][0])
+            if gold >= 0:
+                groups.append(group_for(record, q.text, v, gold, None, "squad", {}))
+            if rng.random() < 0.25:
+                other = rng.choice([r for r in records if r is not record])
+                add("squad-calibration", article.title, "wrong-record", other, swap_names(q.text, other, rng))
+        for kind, rewrite in (("swapped-fact", swapped_fact_groups), ("contradicted", contradicted_groups)):
+            for g in rewrite(groups, 60, rng):
+                add("squad-calibration", article.title, kind, record, g.question)
+        log.info("answerability: %s, %d examples, %.0f s", article.title, len(out), time.time() - t)
+    stories = load_stories("val")
+    story_records = [Record(s.title, s.text, embedder) for s in stories]
+    for story, record in zip(stories, story_records):
+        for q, v in zip(story.questions, embedder.encode([q.text for q in story.questions])):
+            add("fairytale-val", story.title, "answerable", record, q.text, v)
+            if rng.random() < 0.5:
+                other = rng.choice([r for r in story_records if r is not record])
+                add("fairytale-val", story.title, "wrong-record", other, swap_names(q.text, other, rng))
+    for article in load_articles(SQUAD_V2_HALF, titles=set(ANSWERABILITY_TRAIN)):
+        record = Record(article.title, article.text, embedder)
+        for q, v in zip(article.questions, embedder.encode([q.text for q in article.questions])):
+            add("squad-v2", article.title, "unanswerable" if q.impossible else "answerable", record, q.text, v)
+    log.info("answerability: %d examples in %.0f s", len(out), time.time() - t)
+    return out
+
+
+def fit_head(features: np.ndarray, answerable: np.ndarray) -> tuple[np.ndarray, float]:
+    """A logistic regression (scikit-learn), classes weighted equally, on standardised features; returned as
+    weights and bias over the raw features."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, std = features.mean(0), features.std(0) + 1e-6
+    weight = np.where(answerable, 1.0, answerable.sum() / max((~answerable).sum(), 1))
+    clf = LogisticRegression(C=HEAD_C, max_iter=5000).fit((features - mean) / std, answerable, sample_weight=weight)
+    coef = clf.coef_[0] / std
+    return coef, float(clf.intercept_[0] - (coef * mean).sum())
+
+
+def fit_answerability() -> dict:
+    """Fit the answerability head (`qa.reader_model.SentenceReaderModel.answerability`) on `head_examples`, and
+    its threshold and off-topic sure level on its out-of-fold scores (two folds by article or story): the
+    threshold at which HEAD_ABSTAIN_SHARE of the held-out SQuAD articles' answerable questions abstain; the sure
+    level, the highest answerability of a wrong-record question under the card's similarity floor. Writes
+    `answerability.safetensors` and the figures into the card. Cached examples: results/tmp/reader/head.pkl."""
+    from safetensors.numpy import save_file
+
+    from qa.embedding import get_embedder
+    from qa.index import file_sha256
+    from qa.reader_model import ANSWERABILITY_HEAD, CARD, MODEL_DIR, SentenceReaderModel
+    from qa.settings import BUNDLED_EMBEDDER, Settings
+
+    settings = Settings()
+    card_path = MODEL_DIR / CARD
+    card = json.loads(card_path.read_text())
+    cache = WORK / "head.pkl"
+    if cache.exists():
+        examples = pickle.loads(cache.read_bytes())
+    else:
+        model = SentenceReaderModel(precision=settings.reader_precision, head=False)
+        embedder = get_embedder(BUNDLED_EMBEDDER, settings.embedding_precision)
+        examples = head_examples(model, embedder, float(card.get("rank_cosine_weight", 0.0)))
+        WORK.mkdir(parents=True, exist_ok=True)
+        cache.with_suffix(".tmp").write_bytes(pickle.dumps(examples))
+        cache.with_suffix(".tmp").replace(cache)
+    features = np.stack([e.features for e in examples]).astype(np.float64)
+    answerable = np.array([e.kind == "answerable" for e in examples])
+    units = sorted({(e.source, e.unit) for e in examples})
+    fold = np.array([units.index((e.source, e.unit)) % 2 for e in examples])
+    out_of_fold = np.zeros(len(examples))
+    for k in (0, 1):
+        coef, bias = fit_head(features[fold != k], answerable[fold != k])
+        out_of_fold[fold == k] = features[fold == k] @ coef + bias
+    squad = np.array([e.source == "squad-calibration" for e in examples])
+    threshold = float(np.quantile(out_of_fold[squad & answerable], HEAD_ABSTAIN_SHARE))
+    logits = features[:, -1]
+    figures = {"answerability_examples": len(examples), "answerability_c": HEAD_C,
+               "threshold_logit": round(threshold, 4), "threshold": round(1 / (1 + math.exp(-threshold)), 4),
+               "threshold_abstain_share": HEAD_ABSTAIN_SHARE}
+    for source, kind in sorted({(e.source, e.kind) for e in examples}):
+        these = np.array([e.source == source and e.kind == kind for e in examples])
+        name = f"{source}_{kind}"
+        figures[f"{name}_count"] = int(these.sum())
+        figures[f"{name}_abstained"] = round(float((out_of_fold[these] < threshold).mean()), 4)
+        if kind != "answerable":
+            positives = answerable & np.array([e.source == source for e in examples])
+            figures[f"{name}_auroc"] = round(auroc(out_of_fold[positives], out_of_fold[these]), 4)
+            figures[f"{name}_auroc_logit"] = round(auroc(logits[positives], logits[these]), 4)
+    floor = float(card.get("similarity_floor", 0.0))
+    below = np.array([e.kind == "wrong-record" and e.source == "squad-calibration" and e.similarity < floor
+                      for e in examples])
     # Rounded up, so that the question that set it still abstains.
-    sure = math.ceil(1e4 / (1 + np.exp(-wrong_logits[below].max()))) / 1e4 if below.any() else 0.5
-    return {"off_topic_sure": sure, "off_topic_sure_questions": int(below.sum())}
+    figures["off_topic_sure"] = (math.ceil(1e4 / (1 + np.exp(-out_of_fold[below].max()))) / 1e4
+                                 if below.any() else 0.5)
+    figures["off_topic_sure_questions"] = int(below.sum())
+    coef, bias = fit_head(features, answerable)
+    path = MODEL_DIR / ANSWERABILITY_HEAD
+    tmp = path.with_suffix(".tmp")
+    save_file({"weight": coef.astype(np.float32), "bias": np.array([bias], dtype=np.float32)}, str(tmp))
+    tmp.replace(path)
+    figures["answerability_sha256"] = file_sha256(path)
+    for stale in [k for k in card if k.endswith("_abstained") or k.startswith("calibration_auroc")
+                  or k in ("calibration_abstain_share", "calibration_unanswerable", "calibration_swapped_fact")]:
+        del card[stale]
+    card.update(figures)
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    log.info("answerability head: %s", figures)
+    return figures
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "scales", "calibrate"])
+    parser.add_argument("step", nargs="?", default="all", choices=["all", "prepare", "train", "export", "scales",
+                                                                  "calibrate", "answerability"])
     parser.add_argument("--max-steps", type=int, default=None,
                         help="one linear learning-rate schedule over this many steps (default: SHIPPED_SCHEDULE)")
     parser.add_argument("--groups-per-step", type=int, default=8)
@@ -770,7 +911,7 @@ def main(argv=None) -> None:
     parser.add_argument("--phase", type=int, default=None,
                         help="train only this phase (1-based) of SHIPPED_SCHEDULE, from its warm start or checkpoint")
     parser.add_argument("--calibration-half", type=int, choices=(0, 1), default=0,
-                        help="calibrate the threshold and ranking weight on the held-out articles' questions of "
+                        help="calibrate the ranking weight on the held-out articles' questions of "
                              "this half of the SQuAD train questions (the off-topic floor always uses half 0's)")
     parser.add_argument("--from-shipped", action="store_true",
                         help="start the phase from the shipped weights (qa/models/reader/), not its warm-start "
@@ -790,6 +931,8 @@ def main(argv=None) -> None:
         write_activation_ranges()
     if args.step in ("all", "export", "calibrate"):
         calibrate(half=args.calibration_half)
+    if args.step in ("all", "export", "calibrate", "answerability"):
+        fit_answerability()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ CARD = "card.json"
 # Per input channel, the largest |activation| entering each encoder matrix, measured on training questions: int8's
 # smoothing factors (`smooth_int8`). Written by `python -m bench.train_reader scales`; its sha256 is in the card.
 ACTIVATION_RANGES = "activation_ranges.safetensors"
+# The answerability head (`SentenceReaderModel.answerability`), written by `python -m bench.train_reader
+# answerability`; its sha256 is in the card.
+ANSWERABILITY_HEAD = "answerability.safetensors"
 # How much of an activation channel's range moves into the weights before int8 (SmoothQuant's alpha). Chosen on
 # held-out training articles (README, model card): 0.5, the paper's default, put the right sentence first for
 # 0.783 of 600 questions against fp32's 0.860; 0.7-1.0 for 0.859-0.865 of 1,200 (fp32 0.863).
@@ -140,7 +143,7 @@ def build_network(encoder, span_weight: float = 0.5):
             span = self.span(grid).float()
             neg = torch.finfo(span.dtype).min / 2
             return {"scores": scores, "start": span[..., 0].masked_fill(~sentence_mask, neg),
-                    "end": span[..., 1].masked_fill(~sentence_mask, neg)}
+                    "end": span[..., 1].masked_fill(~sentence_mask, neg), "states": grid[:, 0].float()}
 
     return ReaderNetwork(encoder)
 
@@ -291,6 +294,17 @@ def load_activation_ranges(model_dir: Path, card: dict) -> dict:
     return load_file(str(path))
 
 
+def load_answerability_head(model_dir: Path, card: dict) -> tuple[np.ndarray, float]:
+    from safetensors.numpy import load_file
+
+    path = Path(model_dir) / ANSWERABILITY_HEAD
+    if not path.is_file() or file_sha256(path) != card.get("answerability_sha256"):
+        raise ModelLoadError(f"The reader's answerability head {path} is missing or does not match its card: "
+                             "reinstall the package, or fit it with `python -m bench.train_reader answerability`.")
+    head = load_file(str(path))
+    return head["weight"].astype(np.float64), float(head["bias"][0])
+
+
 def smooth_int8(network, ranges: dict, alpha: float = INT8_SMOOTHING) -> None:
     """Each encoder matrix multiply in dynamic int8 (per-channel weight scales), smoothed as in SmoothQuant.
 
@@ -352,12 +366,15 @@ def activation_ranges(network, batches) -> dict:
 class ReaderOutput:
     scores: np.ndarray  # per sentence; sigmoid(score) = probability that it answers
     spans: list[tuple[int, int] | None]  # best short-answer span per sentence, character offsets in the sentence
+    # Per sentence, the probability that the record answers the question when this sentence is its best
+    # (`SentenceReaderModel.answerability`).
+    answerability: np.ndarray
 
 
 class SentenceReaderModel:
     """The trained reader, ready to score. Thread-safe."""
 
-    def __init__(self, model_dir: Path = MODEL_DIR, precision: str = "fp32"):
+    def __init__(self, model_dir: Path = MODEL_DIR, precision: str = "fp32", head: bool = True):
         torch = _torch()
         model_dir = Path(model_dir)
         card_path, weights_path = model_dir / CARD, model_dir / WEIGHTS
@@ -395,7 +412,10 @@ class SentenceReaderModel:
         self.precision = precision
         self.network = network
         self.card = card
-        # Abstain below this probability that the best sentence answers (calibrated on held-out training data).
+        # Without the head (`head=False`: only to fit it, `python -m bench.train_reader answerability`), `read`
+        # cannot say how answerable a question is; `read_pairs` still reads.
+        self.head_weight, self.head_bias = load_answerability_head(model_dir, card) if head else (None, 0.0)
+        # Abstain below this answerability (calibrated on held-out training data).
         self.threshold = float(card.get("threshold", 0.5))
         # Abstain when the question's best cosine similarity to the record's sentences is below this (card.json).
         self.similarity_floor = float(card.get("similarity_floor", 0.0))
@@ -407,9 +427,14 @@ class SentenceReaderModel:
         self._lock = threading.Lock()
 
     def read(self, question: str, sentences: list[str], contexts: list[str]) -> ReaderOutput:
+        logits, spans, states = self.read_pairs(question, sentences, contexts)
+        return ReaderOutput(logits, spans, self.answerability(states, logits))
+
+    def read_pairs(self, question: str, sentences: list[str], contexts: list[str]):
+        """Per sentence: the reader's logit, its short-answer span and the pair's final [CLS] state."""
         torch = _torch()
         if not sentences:
-            return ReaderOutput(np.zeros(0, dtype=np.float32), [])
+            return np.zeros(0, dtype=np.float32), [], np.zeros((0, self.network.score.in_features))
         enc = encode_pairs(self.tokenizer, question, sentences, contexts, windows=True)
         inputs = {name: torch.from_numpy(getattr(enc, name))
                   for name in ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")}
@@ -421,12 +446,21 @@ class SentenceReaderModel:
                 out = self.network.read(**inputs)
         row_scores = out["scores"].float().numpy()
         starts, ends = out["start"].float().numpy(), out["end"].float().numpy()
-        # A sentence read in windows scores as its best window, whose span it takes.
+        # A sentence read in windows scores as its best window, whose span and state it takes.
         best_rows = [rows[np.argmax(row_scores[rows])]
                      for rows in np.split(np.arange(len(row_scores)), np.flatnonzero(np.diff(enc.sentence_of_row)) + 1)]
         spans = [best_span(starts[r], ends[r], enc.sentence_mask[r], enc.char_start[r], enc.char_end[r],
                            self.max_span_tokens) for r in best_rows]
-        return ReaderOutput(row_scores[best_rows], spans)
+        return row_scores[best_rows], spans, out["states"].numpy()[best_rows]
+
+    def answerability(self, states: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        """Per candidate, the probability that the record answers the question when this candidate is the best it
+        has: a logistic head over the pair's final [CLS] state and the reader's logit (`answerability.safetensors`,
+        fitted on held-out training questions against questions the record does not answer; model card). The
+        logit alone, trained to rank, tells a swapped fact or a contradicted question from an answered one less
+        well (README)."""
+        features = np.concatenate([states, logits[:, None]], axis=1).astype(np.float64)
+        return 1.0 / (1.0 + np.exp(-(features @ self.head_weight + self.head_bias)))
 
 
 def best_span(start: np.ndarray, end: np.ndarray, mask: np.ndarray, char_start: np.ndarray, char_end: np.ndarray,

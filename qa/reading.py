@@ -70,11 +70,17 @@ def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int
 class Reading:
     sentence_ids: list[int]  # the sentences the cross-encoder scored, best first (reader logit + weighted cosine)
     probabilities: list[float]  # that each answers the question (the reader's; not necessarily descending)
-    answerability: float  # the best probability: how likely it is that the record answers at all
+    # That the record answers the question, were each sentence its best (the reader's answerability head).
+    answerabilities: list[float]
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # short answer, offsets within the sentence
     candidates: int = 0  # sentences in the retrieved passages, before the shortlist
     # The question's best cosine similarity to a sentence of the passages: how close the record comes to the topic.
     similarity: float = 0.0
+
+    @property
+    def answerability(self) -> float:
+        """How likely it is that the record answers at all: the head's, for the best sentence."""
+        return self.answerabilities[0] if self.answerabilities else 0.0
 
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
@@ -86,7 +92,7 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     question in other words than the record's is the one whose answer the cheap shortlist ranks low."""
     ids = candidate_sentences(passages, index)
     if not ids:
-        return Reading([], [], 0.0)
+        return Reading([], [], [])
     dense = index.sentence_vectors[ids] @ query_vector
     lexical = bm25_scores(index.sentence_bm25, terms(question))
     picked = shortlist(query_vector, index.sentence_vectors, lexical, ids, record_contexts(index, ids),
@@ -95,24 +101,25 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     out = read_candidates(question, [ids[i] for i in picked], index, model)
     if more and sigmoid(out.scores).max() < second_look:
         extra = read_candidates(question, [ids[i] for i in more], index, model)
-        out = ReaderOutput(np.concatenate([out.scores, extra.scores]), out.spans + extra.spans)
+        out = ReaderOutput(np.concatenate([out.scores, extra.scores]), out.spans + extra.spans,
+                           np.concatenate([out.answerability, extra.answerability]))
         picked += more
     chosen = [ids[i] for i in picked]
     probabilities = sigmoid(out.scores)
     # The bi-encoder's cosine joins the order, not the probabilities: answerability stays the reader's own.
     order = np.argsort(-(out.scores + cosine_weight * dense[picked]), kind="stable")
     spans = {sid: span for sid, span in zip(chosen, out.spans) if span is not None}
-    return Reading([chosen[i] for i in order], probabilities[order].tolist(), float(probabilities.max()), spans,
-                   len(ids), float(dense.max()))
+    return Reading([chosen[i] for i in order], probabilities[order].tolist(), out.answerability[order].tolist(),
+                   spans, len(ids), float(dense.max()))
 
 
 def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
     """The reading with only the sentences that state the asked-for fact (`qa.questions.asked_fact`), in the same
-    order; its answerability is the best of their probabilities, 0 when none states one."""
-    kept = [(sid, p) for sid, p in zip(reading.sentence_ids, reading.probabilities)
-            if states_fact(fact, index.sentences[sid].text)]
-    return Reading([sid for sid, _ in kept], [p for _, p in kept], max((p for _, p in kept), default=0.0),
-                   {sid: reading.spans[sid] for sid, _ in kept if sid in reading.spans}, reading.candidates,
+    order; its answerability is the best of them's, 0 when none states one."""
+    kept = [k for k, sid in enumerate(reading.sentence_ids) if states_fact(fact, index.sentences[sid].text)]
+    ids = [reading.sentence_ids[k] for k in kept]
+    return Reading(ids, [reading.probabilities[k] for k in kept], [reading.answerabilities[k] for k in kept],
+                   {sid: reading.spans[sid] for sid in ids if sid in reading.spans}, reading.candidates,
                    reading.similarity)
 
 

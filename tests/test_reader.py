@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelLoadError
-from qa.reader_model import (ACTIVATION_RANGES, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS, MODEL_DIR, WEIGHTS,
-                             SentenceReaderModel, attention, best_span, build_network, bundled_encoder_path, encode_pairs,
-                             get_reader_model, window_starts)
+from qa.reader_model import (ACTIVATION_RANGES, ANSWERABILITY_HEAD, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS,
+                             MODEL_DIR, WEIGHTS, SentenceReaderModel, attention, best_span, build_network,
+                             bundled_encoder_path, encode_pairs, get_reader_model, window_starts)
 from qa.documents import parse_document
 from qa.reading import context_position, sentence_context
 from qa.retrieval import shortlist
@@ -304,7 +304,8 @@ def test_an_unsure_reader_reads_the_next_candidates_too(engine, monkeypatch):
     def unsure_until_second_pass(self, question, sentences, contexts):
         calls.append(list(sentences))
         logit = -4.0 if len(calls) == 1 else 2.0  # p 0.018 on the first pass, 0.88 on the second
-        return ReaderOutput(np.full(len(sentences), logit, dtype=np.float32), [None] * len(sentences))
+        return ReaderOutput(np.full(len(sentences), logit, dtype=np.float32), [None] * len(sentences),
+                            np.full(len(sentences), 1 / (1 + np.exp(-logit))))
 
     monkeypatch.setattr(SentenceReaderModel, "read", unsure_until_second_pass)
     answer = engine.ask("Who was the film's armorer?", reader_candidates=3, reader_second_look=0.3)
@@ -314,6 +315,21 @@ def test_an_unsure_reader_reads_the_next_candidates_too(engine, monkeypatch):
     calls.clear()
     engine.ask("Who was the film's armorer?", reader_candidates=3, reader_second_look=0.0)
     assert [len(c) for c in calls] == [3]  # 0: one pass, however unsure
+
+
+def test_answerability_head_doubts_a_question_whose_fact_the_record_does_not_state(engine):
+    """The head reads the pair, not just how well the sentence matches: a question about the record with one fact
+    changed (the sentence's length, the rehearsal's date, what happened to the charges) is less than half as
+    answerable as the question the record answers. The reader's probability alone gives the 28-month question
+    0.71 against 0.98 (session 20)."""
+    pairs = [("How long is the armorer's sentence?", "Is the armorer serving a 28-month sentence?"),
+             ("What did Baldwin fire during the October 2021 rehearsal?",
+              "What did Baldwin fire during the March 2022 rehearsal?"),
+             ("When were the charges dismissed?", "When were the charges reinstated?")]
+    for stated, changed in pairs:
+        answered = engine.ask(stated)
+        assert not answered.abstained
+        assert engine.ask(changed).answerability < 0.5 * answered.answerability, changed
 
 
 def test_missing_or_damaged_weights_raise_model_load_error(tmp_path):
@@ -329,6 +345,11 @@ def test_missing_or_damaged_weights_raise_model_load_error(tmp_path):
     with pytest.raises(ModelLoadError, match="unreadable"):
         SentenceReaderModel(folder)
     shutil.copy(MODEL_DIR / CARD, folder / CARD)
+    (folder / ANSWERABILITY_HEAD).write_bytes(b"not the head")
+    with pytest.raises(ModelLoadError, match="answerability head"):
+        SentenceReaderModel(folder)
+    SentenceReaderModel(folder, head=False)  # what fitting a new head reads with
+    shutil.copy(MODEL_DIR / ANSWERABILITY_HEAD, folder / ANSWERABILITY_HEAD)
     (folder / ACTIVATION_RANGES).write_bytes(b"not the ranges")
     SentenceReaderModel(folder, "fp32")  # only int8 needs them
     with pytest.raises(ModelLoadError, match="activation ranges"):
@@ -343,7 +364,8 @@ def test_shipped_weights_are_small_and_carry_their_card():
 
     card = json.loads((MODEL_DIR / CARD).read_text())
     assert (MODEL_DIR / WEIGHTS).stat().st_size <= 25_000_000
-    assert 0.0 < card["threshold"] < 1.0 and card["sha256"]
+    assert 0.0 < card["threshold"] < 1.0 and card["sha256"] and card["answerability_sha256"]
+    assert (MODEL_DIR / ANSWERABILITY_HEAD).stat().st_size <= 10_000
 
 
 def test_off_topic_floor_abstains_where_the_threshold_alone_would_answer(engine, monkeypatch):
@@ -370,7 +392,7 @@ def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, mon
     model = get_reader_model(precision=engine.settings.reader_precision)
     assert model.rank_cosine_weight > 0
     monkeypatch.setattr(SentenceReaderModel, "read", lambda self, q, sentences, contexts: ReaderOutput(
-        np.zeros(len(sentences), dtype=np.float32), [None] * len(sentences)))
+        np.zeros(len(sentences), dtype=np.float32), [None] * len(sentences), np.full(len(sentences), 0.5)))
     seen = []
     real = qa.readers.read_sentences
 
