@@ -737,10 +737,10 @@ class HeadExample:
     similarity: float  # the question's best cosine to a candidate read (for the off-topic rule)
 
 
-def best_candidate_features(model, record: Record, question: str, vector: np.ndarray,
-                            cosine_weight: float) -> tuple[np.ndarray, float]:
+def best_candidate_features(model, record: Record, question: str, vector: np.ndarray, cosine_weight: float,
+                            second_look: float) -> tuple[np.ndarray, float]:
     """What the head reads, as the product reads: the shortlist's first GROUP sentences, the next GROUP when none
-    reaches 0.3 (`reader_second_look`), and of those the one ranked best (logit + weight x cosine)."""
+    reaches `second_look`, and of those the one ranked best (logit + weight x cosine)."""
     from qa.retrieval import bm25_scores, shortlist
     from qa.text import terms
 
@@ -749,7 +749,7 @@ def best_candidate_features(model, record: Record, question: str, vector: np.nda
                        record.context_positions, 2 * GROUP)
     read, logits, states = [], [], []
     for part in (picked[:GROUP], picked[GROUP:]):
-        if read and (not part or 1 / (1 + np.exp(-max(logits))) >= 0.3):
+        if read and (not part or 1 / (1 + np.exp(-max(logits))) >= second_look):
             break
         part_logits, _, part_states = model.read_pairs(question, [record.sentences[i] for i in part],
                                                        [record.contexts[i] for i in part])
@@ -761,7 +761,7 @@ def best_candidate_features(model, record: Record, question: str, vector: np.nda
     return np.append(np.concatenate(states)[best], logits[best]).astype(np.float32), float(cosines.max())
 
 
-def head_examples(model, embedder, cosine_weight: float) -> list[HeadExample]:
+def head_examples(model, embedder, cosine_weight: float, second_look: float) -> list[HeadExample]:
     """Questions the reader never trained on, and questions none of whose candidates answers:
     - SQuAD train's held-out calibration articles: their questions (both halves), a quarter of them asked of
       another of those articles with names swapped (`swap_names`), and swapped-fact and contradicted versions of
@@ -778,7 +778,7 @@ def head_examples(model, embedder, cosine_weight: float) -> list[HeadExample]:
 
     def add(source, unit, kind, record, question, vector=None):
         vector = embedder.encode([question])[0] if vector is None else vector
-        features, similarity = best_candidate_features(model, record, question, vector, cosine_weight)
+        features, similarity = best_candidate_features(model, record, question, vector, cosine_weight, second_look)
         out.append(HeadExample(source, unit, kind, features, similarity))
 
     ambiguous = set(AMBIGUOUS.read_text().split())
@@ -851,7 +851,8 @@ def fit_answerability() -> dict:
     else:
         model = SentenceReaderModel(precision=settings.reader_precision, head=False)
         embedder = get_embedder(BUNDLED_EMBEDDER, settings.embedding_precision)
-        examples = head_examples(model, embedder, float(card.get("rank_cosine_weight", 0.0)))
+        examples = head_examples(model, embedder, float(card.get("rank_cosine_weight", 0.0)),
+                                 settings.reader_second_look)
         WORK.mkdir(parents=True, exist_ok=True)
         cache.with_suffix(".tmp").write_bytes(pickle.dumps(examples))
         cache.with_suffix(".tmp").replace(cache)

@@ -461,6 +461,8 @@ class SentenceReaderModel:
         fitted on held-out training questions against questions the record does not answer; model card). The
         logit alone, trained to rank, tells a swapped fact or a contradicted question from an answered one less
         well (README)."""
+        if self.head_weight is None:
+            raise ModelLoadError("This reader was loaded without its answerability head (head=False): use read_pairs.")
         features = np.concatenate([states, logits[:, None]], axis=1).astype(np.float64)
         return 1.0 / (1.0 + np.exp(-(features @ self.head_weight + self.head_bias)))
 

@@ -115,7 +115,7 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
 
 def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
     """The reading with only the sentences that state the asked-for fact (`qa.questions.asked_fact`), in the same
-    order; its answerability is the best of them's, 0 when none states one."""
+    order; its answerability is the head's for the first of them, 0 when none states one."""
     kept = [k for k, sid in enumerate(reading.sentence_ids) if states_fact(fact, index.sentences[sid].text)]
     ids = [reading.sentence_ids[k] for k in kept]
     return Reading(ids, [reading.probabilities[k] for k in kept], [reading.answerabilities[k] for k in kept],
