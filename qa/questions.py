@@ -209,6 +209,35 @@ _AMOUNT_RE = re.compile(
     r"\b\d[\d,.]*\s*(?:million|billion|trillion)\b|\b(?:millions|billions) of\b|\bfree\b|\bnothing\b|"
     r"\d\s?%|\bper ?cent\b|\b(?:twice|double|doubled|triple|tripled|half|halved|times)\b", re.I)
 
+# "What sentence did she receive?", "How long was he sentenced to?": a penalty, which a sentence states or does not.
+# A sentencing memorandum or a motion to reduce a sentence names the sentence and gives no term.
+_TERM_QUESTION = re.compile(
+    r"^(?:what|which) (?:(?:prison|jail|custodial) )?(?:sentences?|terms? of (?:imprisonment|incarceration)|"
+    r"(?:prison|jail) terms?)\b(?=.*\b(?:did|does|do|was|were|is|are|will|would|has|have|had)\b.*\b(?:receive|received|"
+    r"receives|get|got|gets|given|give|gave|impose|imposed|serve|serving|served|face|faces|faced|hand|handed|"
+    r"sentence|sentenced)\b)|"
+    r"^what (?:is|was|were|are|will be|would be) (?:(?:[\w-]+ ){0,3}?[\w-]+['’]s?|his|her|their) "
+    r"(?:(?:prison|jail) )?sentence\b|"
+    r"^what (?:is|was|were|are|will be|would be) the (?:(?:prison|jail) )?sentence (?:on|for) (?:count|the charge)\b|"
+    r"^how long (?:is|was|were|are|will|would|did|does|do|has|have|had)\b.*\b(?:sentenced?|sentences|prison|jail|"
+    r"behind bars|imprisoned|imprisonment|incarcerated|incarceration|locked up)\b|"
+    r"^how much (?:time|prison time|jail time)\b.*\b(?:sentenced?|prison|jail|behind bars|imprisoned|incarcerated|"
+    r"locked up)\b")
+_TERM_NUMBER = (r"(?:\d[\d.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                + "|".join(_NUMBER_NAMES[12:]) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?")
+# A duration is a term only in a sentence about a penalty: "worked at the branch for twelve years" is not one.
+_DURATION_RE = re.compile(
+    r"\b" + _TERM_NUMBER + r"(?:[- ]and[- ](?:a|one)[- ]half)?(?:[- ](?:and[- ])?(?:a[- ])?half)?[- ]?"
+    r"(?:years?|months?|weeks?|days?|mos\b\.?|yrs\b\.?|mths?\b\.?)", re.I)
+_PENALTY_CONTEXT_RE = re.compile(
+    r"\b(?:sentenc\w*|prison|imprison\w*|jail\w*|incarcerat\w*|custody|confinement|probation|behind bars|"
+    r"judgment|revocation|revoked|term|serv(?:e|es|ed|ing)|mos)\b", re.I)
+_PENALTY_RE = re.compile(
+    r"\blife (?:imprisonment|sentences?|terms?|in prison|without)|\bto life\b|\bdeath (?:sentence|penalty)\b|"
+    r"\bsentenced to death\b|\bprobation\b|\btime served\b|\bsuspended sentence\b|\bcommunity service\b|"
+    r"\b(?:home|house)[- ](?:confinement|detention|arrest)\b|\bsupervised release\b|\bfined\b|\d fines?\b|"
+    r"\bfines? of\b|\bexecut(?:ed|ion)\b|\b(?:hanged|exiled|banished)\b", re.I)
+
 # Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited
 # case, which dates that case and not this one: "286 F.3d 47, 49 (1st Cir. 2002)", "553 U.S. 377 (2008)".
 _NOT_A_YEAR = re.compile(
@@ -217,8 +246,8 @@ _NOT_A_YEAR = re.compile(
 
 
 def asked_fact(question: QuestionInfo) -> str | None:
-    """"AGE", "DATE" or "AMOUNT" when the question asks for an age, a calendar date or an amount of money, which only
-    a sentence that states one answers; None for every other question."""
+    """"AGE", "DATE", "AMOUNT" or "TERM" when the question asks for an age, a calendar date, an amount of money or
+    a criminal sentence, which only a sentence that states one answers; None for every other question."""
     lowered = _LEAD.sub("", question.text.lower()).strip()
     if _AGE_QUESTION.search(lowered):
         return "AGE"
@@ -226,17 +255,21 @@ def asked_fact(question: QuestionInfo) -> str | None:
         return "DATE"
     if _MONEY_QUESTION.search(lowered):
         return "AMOUNT"
+    if _TERM_QUESTION.search(lowered):
+        return "TERM"
     return None
 
 
 def states_fact(fact: str, text: str) -> bool:
     """Whether the sentence states a fact of the kind `asked_fact` returned: an age ("45-year-old", "Smith, 45,",
-    "at 17", "born in 1960"), a date ("March 3", "3/3/2021", "Monday", a year) or an amount ("$1,000,000",
-    "40 Swiss francs", "20%")."""
+    "at 17", "born in 1960"), a date ("March 3", "3/3/2021", "Monday", a year), an amount ("$1,000,000",
+    "40 Swiss francs", "20%") or a sentence imposed ("30 months in prison", "76 Mos. on Ct. 34", "probation")."""
     if fact == "AGE":
         return bool(_AGE_RE.search(text))
     if fact == "AMOUNT":
         return bool(_AMOUNT_RE.search(text))
+    if fact == "TERM":
+        return bool(_PENALTY_RE.search(text) or (_DURATION_RE.search(text) and _PENALTY_CONTEXT_RE.search(text)))
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
 
 

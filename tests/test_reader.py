@@ -418,7 +418,7 @@ def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_sta
                               "On what date was Celestin indicted?", "What day was the verdict read?")] == \
         ["AGE", "AGE", "AGE", "DATE", "DATE"]
     assert [fact(q) for q in ("What was the age group most affected?", "When was he arrested?",
-                              "How long was the sentence?", "What year did the trial begin?")] == [None] * 4
+                              "How long did the trial last?", "What year did the trial begin?")] == [None] * 4
     for text in ("Whitfield, 41, had worked at the branch.", "a 45-year-old defendant", "He was 17 when he enlisted.",
                  "She left school at 16.", "the victim, aged 30, died", "born in 1958"):
         assert states_fact("AGE", text), text
@@ -437,10 +437,61 @@ def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_sta
     assert not states_fact("AMOUNT", "She is serving an 18-month sentence on Counts 1 and 34.")
 
 
+def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state_a_term():
+    from qa.questions import analyse_question, asked_fact, states_fact
+
+    def fact(question):
+        return asked_fact(analyse_question(question))
+
+    assert {fact(q) for q in ("What sentence did Viki Warren receive?", "How long was Weekes sentenced to?",
+                              "What prison term did the district court give Celestin?", "What was her sentence?",
+                              "What was the sentence on Count 34?", "How much time is the armorer spending behind bars?",
+                              "How long is Gutierrez Reed's sentence?")} == {"TERM"}
+    # a reason, a grammatical sentence, a duration of something else
+    assert [fact(q) for q in ("Why was Baldwin sentenced to prison?", "What is the longest sentence in the book?",
+                              "How long did he serve in the army?", "How much time did she spend in Paris?")] == [None] * 4
+    for text in ("is serving an 18-month sentence", "sentenced Celestin to forty-one months", "76 Mos. on Ct. 34",
+                 "not authorized to sentence higher than two and one-half years", "15 years’ imprisonment",
+                 "sentenced to life", "five years of probation", "ordered to pay a $500 fine"):
+        assert states_fact("TERM", text), text
+    # a sentencing paper that gives no term; a duration that is no penalty
+    for text in ("SENTENCING MEMORANDUM by USA as to Robert Warren, Viki Warren",
+                 "Whitfield, 41, had worked at the branch for twelve years.", "It was a fine day."):
+        assert not states_fact("TERM", text), text
+
+
 AGE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
               "A federal jury in Tucson convicted former bank manager Dana Whitfield of wire fraud on Thursday. "
               "Whitfield, 41, had worked at the branch for twelve years. "
               "She is serving an 18-month sentence at a federal prison in Arizona.\n")
+
+
+SENTENCE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
+                   "A federal jury in Tucson convicted former bank manager Dana Whitfield of wire fraud on Thursday. "
+                   "Whitfield had worked at the branch for twelve years. "
+                   "Prosecutors filed a sentencing memorandum asking the judge to impose a long sentence on Whitfield. "
+                   "Judge Maria Ortiz sentenced Whitfield to 30 months in prison and ordered her to repay the bank.\n")
+
+
+@pytest.mark.parametrize("states_term", [True, False])
+def test_a_sentencing_question_is_answered_only_from_a_sentence_that_states_a_term(tmp_path, states_term):
+    """Without the rule, the record without the term answers with the sentencing memorandum or the twelve years at
+    the branch (answerability 0.15-0.66)."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = SENTENCE_RECORD if states_term else SENTENCE_RECORD.replace(
+        "sentenced Whitfield to 30 months in prison and ordered", "ordered")
+    (corpus / "news.txt").write_text(text)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    for question in ("What sentence did Whitfield receive?", "How long was Whitfield sentenced to?",
+                     "How much time will Whitfield spend in prison?"):
+        answer = engine.ask(question)
+        if states_term:
+            assert not answer.abstained and "30 months" in answer.citations[0].quote, question
+        else:
+            assert answer.abstained, (question, answer.text)
 
 
 @pytest.mark.parametrize("states_age", [True, False])
