@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .structure import states_disposition
 from .text import STOPWORDS, terms, words
 
 # ------------------------------------------------------------------------------------------- question analysis
@@ -238,6 +239,24 @@ _PENALTY_RE = re.compile(
     r"\b(?:home|house)[- ](?:confinement|detention|arrest)\b|\bsupervised release\b|\bfined\b|\d fines?\b|"
     r"\bfines? of\b|\bexecut(?:ed|ion)\b|\b(?:hanged|exiled|banished)\b", re.I)
 
+# "What was the outcome of the appeal?", "What did the First Circuit do with the appeal?", "Was the conviction
+# upheld?": how the court decided, which an opinion states in set words ("We affirm.", `states_disposition`). A
+# question about one holding ("What did the court decide about the hearsay?") is not one.
+_COURT = r"(?:the )?(?:[\w.’'-]+ ){0,3}?(?:court|circuit|panel|justices|judges)(?: of appeals?)?"
+_CASE = (r"(?:the |his |her |their |its |this |that )?(?:[\w’'-]+ )?"
+         r"(?:appeals?|case|conviction|sentence|judgment|petition|motion)")
+_OUTCOME_QUESTION = re.compile(
+    r"^what (?:was|is|were|are|will be) the (?:final )?(?:results?|outcomes?|dispositions?|upshot) (?:of|in|on|from)\b"
+    r"(?=.*\b(?:appeals?|case|court|conviction|sentence|judgment|petition|motion|trial|review|lawsuit|suit)\b)|"
+    r"^what (?:was|is) the " + _COURT + r"['’]s? (?:decision|ruling|holding|disposition|judgment)\W*$|"
+    r"^(?:what|how) did " + _COURT + r" (?:decide|hold|rule|conclude)(?: (?:on|in|about) " + _CASE + r")?\W*$|"
+    r"^what did " + _COURT + r" do(?: (?:with|about|on|in) " + _CASE + r"\b.*)?\W*$|"
+    r"^did " + _COURT + r" (?:affirm|reverse|vacate|uphold|overturn|remand|dismiss|grant|deny)\b|"
+    r"^(?:was|were|is|are) " + _CASE + r"s? (?:upheld|affirmed|reversed|vacated|overturned|set aside|remanded)\b|"
+    r"^did (?:the )?[\w’'-]+ (?:win|lose) " + _CASE + r"\b|"
+    r"^what happened (?:to|with|in) " + _CASE + r"\b|"
+    r"^how did " + _CASE + r" (?:turn out|end|come out|go)\b")
+
 # Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited
 # case, which dates that case and not this one: "286 F.3d 47, 49 (1st Cir. 2002)", "553 U.S. 377 (2008)".
 _NOT_A_YEAR = re.compile(
@@ -245,9 +264,15 @@ _NOT_A_YEAR = re.compile(
     r"\b\d{1,4} (?:[A-Z][\w.]*\s?){1,4}\d{1,5}(?:, \d{1,5}(?:[-–]\d{1,5})?)*\s*\([^()]{0,40}\d{4}\)")
 
 
+# A court paper states its decision in set words ("We affirm."); a news story tells an outcome in its own ("the
+# charges were dropped"), which no pattern lists. So a sentence stating a disposition is preferred, not required.
+PREFERRED_FACTS = ("OUTCOME",)
+
+
 def asked_fact(question: QuestionInfo) -> str | None:
     """"AGE", "DATE", "AMOUNT" or "TERM" when the question asks for an age, a calendar date, an amount of money or
-    a criminal sentence, which only a sentence that states one answers; None for every other question."""
+    a criminal sentence, which only a sentence that states one answers; "OUTCOME" when it asks how a court decided,
+    which a sentence stating the decision answers best (`PREFERRED_FACTS`); None for every other question."""
     lowered = _LEAD.sub("", question.text.lower()).strip()
     if _AGE_QUESTION.search(lowered):
         return "AGE"
@@ -257,19 +282,24 @@ def asked_fact(question: QuestionInfo) -> str | None:
         return "AMOUNT"
     if _TERM_QUESTION.search(lowered):
         return "TERM"
+    if _OUTCOME_QUESTION.search(lowered):
+        return "OUTCOME"
     return None
 
 
 def states_fact(fact: str, text: str) -> bool:
     """Whether the sentence states a fact of the kind `asked_fact` returned: an age ("45-year-old", "Smith, 45,",
     "at 17", "born in 1960"), a date ("March 3", "3/3/2021", "Monday", a year), an amount ("$1,000,000",
-    "40 Swiss francs", "20%") or a sentence imposed ("30 months in prison", "76 Mos. on Ct. 34", "probation")."""
+    "40 Swiss francs", "20%"), a sentence imposed ("30 months in prison", "76 Mos. on Ct. 34", "probation") or a
+    court's disposition ("We affirm.", `qa.structure.states_disposition`)."""
     if fact == "AGE":
         return bool(_AGE_RE.search(text))
     if fact == "AMOUNT":
         return bool(_AMOUNT_RE.search(text))
     if fact == "TERM":
         return bool(_PENALTY_RE.search(text) or (_DURATION_RE.search(text) and _PENALTY_CONTEXT_RE.search(text)))
+    if fact == "OUTCOME":
+        return states_disposition(text)
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
 
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .index import CorpusIndex
-from .questions import QuestionInfo, states_fact
+from .questions import PREFERRED_FACTS, QuestionInfo, states_fact
 from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
+from .structure import DISPOSITION
 from .text import first_distinct, terms
 
 
@@ -83,14 +84,25 @@ class Reading:
         return self.answerabilities[0] if self.answerabilities else 0.0
 
 
+def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """The sentences that state a court's decision ("We affirm.", the `DISPOSITION` role) in the documents the
+    passages come from, in record order."""
+    firsts = dict.fromkeys(sid - index.sentences[sid].index for p in passages for sid in p.chunk.sentence_ids[:1])
+    return [first + i for first in firsts for i, role in sorted(index.documents[index.sentences[first].doc_id]
+                                                               .roles.items()) if role == DISPOSITION]
+
+
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
-                   model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0) -> Reading:
+                   model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0,
+                   always_read: list[int] = ()) -> Reading:
     """Score the best `n_candidates` sentences of the passages (`shortlist`: dense similarity and BM25, of each
     sentence alone and in its context) with the cross-encoder in one batched forward pass, and rank them by its
     logit + `cosine_weight` x the question's cosine similarity to the sentence. When none of them answers with
     probability `second_look` or more, the next `n_candidates` of the shortlist are read too, in a second pass: a
-    question in other words than the record's is the one whose answer the cheap shortlist ranks low."""
+    question in other words than the record's is the one whose answer the cheap shortlist ranks low. The
+    sentences `always_read` are read in the first pass whatever the shortlist thinks of them."""
     ids = candidate_sentences(passages, index)
+    ids += [sid for sid in always_read if sid not in ids]
     if not ids:
         return Reading([], [], [])
     dense = index.sentence_vectors[ids] @ query_vector
@@ -98,6 +110,8 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     picked = shortlist(query_vector, index.sentence_vectors, lexical, ids, record_contexts(index, ids),
                        2 * n_candidates if second_look > 0 else n_candidates)
     picked, more = picked[:n_candidates], picked[n_candidates:]
+    forced = [ids.index(sid) for sid in always_read if ids.index(sid) not in picked]
+    picked, more = picked + forced, [i for i in more if i not in forced]
     out = read_candidates(question, [ids[i] for i in picked], index, model)
     if more and sigmoid(out.scores).max() < second_look:
         extra = read_candidates(question, [ids[i] for i in more], index, model)
@@ -115,8 +129,11 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
 
 def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
     """The reading with only the sentences that state the asked-for fact (`qa.questions.asked_fact`), in the same
-    order; its answerability is the head's for the first of them, 0 when none states one."""
+    order; its answerability is the head's for the first of them, 0 when none states one. A preferred fact
+    (`PREFERRED_FACTS`) that no sentence states leaves the reading as it was."""
     kept = [k for k, sid in enumerate(reading.sentence_ids) if states_fact(fact, index.sentences[sid].text)]
+    if not kept and fact in PREFERRED_FACTS:
+        return reading
     ids = [reading.sentence_ids[k] for k in kept]
     return Reading(ids, [reading.probabilities[k] for k in kept], [reading.answerabilities[k] for k in kept],
                    {sid: reading.spans[sid] for sid in ids if sid in reading.spans}, reading.candidates,

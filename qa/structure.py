@@ -211,10 +211,14 @@ _DISPOSITION = re.compile(
 _DISPOSITION_MAX_WORDS = 45
 
 
+def states_disposition(sentence: str) -> bool:
+    """Whether the sentence states this court's decision: "We affirm.", "The judgment is vacated ..."."""
+    return len(sentence.split()) <= _DISPOSITION_MAX_WORDS and bool(_DISPOSITION.fullmatch(sentence))
+
+
 def disposition_roles(sentences: list[str]) -> dict[int, str]:
     """The sentences of an opinion that state its disposition, by index: `DISPOSITION` for each."""
-    return {i: DISPOSITION for i, s in enumerate(sentences)
-            if len(s.split()) <= _DISPOSITION_MAX_WORDS and _DISPOSITION.fullmatch(s)}
+    return {i: DISPOSITION for i, s in enumerate(sentences) if states_disposition(s)}
 
 
 def caption_roles(sentences: list[str], parties: dict[str, str] | None = None) -> dict[int, str]:

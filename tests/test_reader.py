@@ -4,6 +4,7 @@ meaning rather than shared words."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -445,11 +446,13 @@ def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state
 
     assert {fact(q) for q in ("What sentence did Viki Warren receive?", "How long was Weekes sentenced to?",
                               "What prison term did the district court give Celestin?", "What was her sentence?",
-                              "What was the sentence on Count 34?", "How much time is the armorer spending behind bars?",
+                              "What was the sentence on Count 34?",
+                              "How much time is the armorer spending behind bars?",
                               "How long is Gutierrez Reed's sentence?")} == {"TERM"}
     # a reason, a grammatical sentence, a duration of something else
     assert [fact(q) for q in ("Why was Baldwin sentenced to prison?", "What is the longest sentence in the book?",
-                              "How long did he serve in the army?", "How much time did she spend in Paris?")] == [None] * 4
+                              "How long did he serve in the army?",
+                              "How much time did she spend in Paris?")] == [None] * 4
     for text in ("is serving an 18-month sentence", "sentenced Celestin to forty-one months", "76 Mos. on Ct. 34",
                  "not authorized to sentence higher than two and one-half years", "15 years’ imprisonment",
                  "sentenced to life", "five years of probation", "ordered to pay a $500 fine"):
@@ -510,3 +513,66 @@ def test_an_age_question_is_answered_only_from_a_sentence_that_states_an_age(tmp
             assert not answer.abstained and "41" in answer.citations[0].quote, question
         else:
             assert answer.abstained, (question, answer.text)
+
+
+def test_outcome_questions_are_recognised_and_so_are_the_sentences_that_state_a_disposition():
+    from qa.questions import PREFERRED_FACTS, analyse_question, asked_fact, states_fact
+
+    def fact(question):
+        return asked_fact(analyse_question(question))
+
+    assert {fact(q) for q in ("What was the outcome of the appeal?", "What did the First Circuit do with his appeal?",
+                              "How did the court rule?", "Was the conviction upheld?", "Did Weekes win his appeal?",
+                              "What happened to her appeal?", "What was the court's decision?",
+                              "What was the result in the appeal from the denial of his 2255 motion?")} == {"OUTCOME"}
+    # one holding, not the disposition; an outcome of something other than a case
+    assert [fact(q) for q in ("What did the court decide about the hearsay?",
+                              "What did the court do with the evidence?",
+                              "What was the result of the election?")] == [None] * 3
+    assert "OUTCOME" in PREFERRED_FACTS
+    for text in ("We affirm.", "Affirmed.", "The conviction is reversed and the case remanded.",
+                 "For these reasons, we vacate and remand for resentencing."):
+        assert states_fact("OUTCOME", text), text
+    # an earlier court's decision, a standard of review
+    for text in ("We affirmed his first conviction in 2005.", "We review the ruling for abuse of discretion."):
+        assert not states_fact("OUTCOME", text), text
+
+
+OPINION_RECORD = ("UNITED STATES v. DANA WHITFIELD\n\n"
+                  "Dana Whitfield appeals from her conviction for wire fraud in the District of Arizona. "
+                  "She argues that the district court erred in admitting the bank's internal audit records. "
+                  "We review the admission of evidence for abuse of discretion. "
+                  "The audit records were kept in the ordinary course of the bank's business "
+                  "and were properly admitted. "
+                  "The judgment of the district court is affirmed.\n")
+
+
+@pytest.mark.parametrize("question", ["What did the court of appeals do with her appeal?",
+                                      "Did Whitfield win her appeal?", "What happened to Whitfield's appeal?"])
+def test_an_outcome_question_is_answered_with_the_courts_disposition(tmp_path, question):
+    """Without the rule these questions are answered with the appeal's first sentence or the standard of review, or
+    refused: the disposition shares none of their words."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(OPINION_RECORD)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    assert not answer.abstained and "is affirmed" in answer.citations[0].quote, answer.text
+
+
+WEEKES = Path(__file__).resolve().parents[2] / "shared" / "data" / "court" / "150362_united-states-v-weekes.txt"
+
+
+@pytest.mark.skipif(not WEEKES.is_file(), reason=f"the court record is not at {WEEKES} (shared data absent)")
+def test_an_outcome_question_reads_the_courts_decision_even_when_the_shortlist_leaves_it_out(tmp_path):
+    """With one candidate read, the shortlist picks a sentence that shares the question's words ("his direct appeal
+    of the conviction", a caption line, a footnote); the decision is read anyway."""
+    from qa import Engine
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(WEEKES, corpus / WEEKES.name)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    for question in ("Was the conviction upheld?", "Did Weekes win his appeal?", "What happened to his appeal?"):
+        answer = engine.ask(question, reader_candidates=1, reader_second_look=0.0)
+        assert not answer.abstained and answer.citations[0].quote.startswith("We affirm"), (question, answer.text)
