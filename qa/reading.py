@@ -102,7 +102,8 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     question in other words than the record's is the one whose answer the cheap shortlist ranks low. The
     sentences `always_read` are read in the first pass whatever the shortlist thinks of them."""
     ids = candidate_sentences(passages, index)
-    ids += [sid for sid in always_read if sid not in ids]
+    if always_read:  # first, so that a decision an opinion saved twice repeats is read once, as the copy asked for
+        ids = first_distinct([*always_read, *ids], lambda sid: index.sentences[sid].text)
     if not ids:
         return Reading([], [], [])
     dense = index.sentence_vectors[ids] @ query_vector
@@ -110,7 +111,7 @@ def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, q
     picked = shortlist(query_vector, index.sentence_vectors, lexical, ids, record_contexts(index, ids),
                        2 * n_candidates if second_look > 0 else n_candidates)
     picked, more = picked[:n_candidates], picked[n_candidates:]
-    forced = [ids.index(sid) for sid in always_read if ids.index(sid) not in picked]
+    forced = [i for i, sid in enumerate(ids) if sid in always_read and i not in picked]
     picked, more = picked + forced, [i for i in more if i not in forced]
     out = read_candidates(question, [ids[i] for i in picked], index, model)
     if more and sigmoid(out.scores).max() < second_look:
