@@ -89,3 +89,81 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int] | None:
     while b > a and text[b - 1].isspace():
         b -= 1
     return (a, b) if b > a else None
+
+
+# The filing an entry records, by docket convention in capitals before the rest of the docket text: "JUDGMENT as to
+# Robert Warren", "NOTICE OF APPEAL by ...", "SEALED INDICTMENT as to ...". A run of capitals ends at the first
+# word in lower case; a trailing connective ("MOTION TO" of "MOTION TO Suppress") is not part of the name.
+_KIND_WORD = re.compile(r"[A-Z][A-Z'’&/.-]*(?![\w])")
+_CONNECTIVES = frozenset("OF TO FOR AND BY IN ON AS RE THE A AN WITH".split())
+# Words that say which version of a filing it is: the question "When was the indictment filed?" is answered by the
+# "SEALED INDICTMENT" entry when there is no plain one.
+_KIND_MODIFIERS = frozenset("sealed unsealed amended redacted corrected superseding oral proposed joint unopposed "
+                            "consent first second third final preliminary supplemental renewed".split())
+
+
+def entry_kind(text: str) -> str | None:
+    """The filing a docket entry records, lower-cased ("judgment", "notice of appeal", "sealed indictment"), from
+    the entry as ingest reads it (its date and number first); None when the text is not an entry or its docket text
+    does not open with a filing's name in capitals."""
+    return _kind_and_rest(text)[0]
+
+
+# An entry's head as ingest reads it, whitespace collapsed: "[2005-09-13] #187: " or "09/13/2005 187 ".
+_ENTRY_HEAD = re.compile(r"\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
+                         r"(?:\s*#\s*(?:\d{1,6}|None)\s*:?|\s+\d{1,6}(?=\s))?\s*[:\-\u2013\u2014]?\s+(?=\S)")
+
+
+def _kind_and_rest(text: str) -> tuple[str | None, str]:
+    """The entry's kind and the docket text after it ("as to Robert Warren ...")."""
+    m = _ENTRY_HEAD.match(text)
+    if not m:
+        return None, ""
+    words: list[tuple[str, int]] = []  # each capitalised word and where it ends
+    pos = m.end()
+    while (w := _KIND_WORD.match(text, pos)) is not None:
+        words.append((w.group().strip(".-"), w.end()))
+        pos = w.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    while words and words[-1][0] in _CONNECTIVES:
+        words.pop()
+    if not words:
+        return None, ""
+    return " ".join(w for w, _ in words).lower(), text[words[-1][1]:]
+
+
+# Words that go on naming a filing after its noun ("notice of appeal", "motion to suppress"), and words after which
+# the question says something else about it ("the judgment against Warren", "the motion filed by the defendant").
+_NAME_GOES_ON = frozenset("of to for".split())
+_NAME_ENDS = frozenset("filed file entered enter docketed docket signed sign issued issue submitted submit lodged lodge "
+                       "by against in on as from with and was were be been".split())
+
+
+def named_filing(question: str, entry: str) -> tuple[int, bool] | None:
+    """How well a question names the filing a docket entry records (`entry_kind`): (words named, whether the kind
+    is named whole), or None. "When was the indictment filed?" names "SEALED INDICTMENT as to ..." as (1, False):
+    a filing's modifiers may go unsaid, its noun not. What the question says goes on naming the filing must be what
+    the entry's text goes on with: "the notice of appeal" is not "NOTICE of Filing of Clarification"."""
+    kind, rest = _kind_and_rest(entry)
+    if kind is None:
+        return None
+    lowered = " ".join(re.findall(r"[a-z0-9]+", question.lower()))
+    core = kind.split()
+    while len(core) > 1 and core[0] in _KIND_MODIFIERS:
+        core = core[1:]
+    for phrase, whole in ((kind, True), (" ".join(core), False)):
+        m = re.search(r"\b" + re.escape(phrase) + r"s?\b", lowered)
+        if m is None:
+            continue
+        goes_on = lowered[m.end():].split()
+        if goes_on and goes_on[0] in _NAME_GOES_ON:
+            named = []
+            for word in goes_on:
+                if word in _NAME_ENDS:
+                    break
+                named.append(word)
+            if re.findall(r"[a-z0-9]+", rest.lower())[:len(named)] != named:
+                return None
+        return len(phrase.split()), whole
+    return None

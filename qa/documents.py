@@ -138,10 +138,16 @@ def with_docket_entries(blocks: list[Block], entries: list[DocketEntry],
     starts = [e.start for e in entries]
     furniture_starts = {a for a, _ in furniture}
 
-    def inside(b: Block) -> bool:
-        k = bisect_right(starts, b.start) - 1
-        return k >= 0 and b.start < entries[k].end
-    kept = [b for b in blocks if not inside(b)]
+    def inside(position: int) -> bool:
+        k = bisect_right(starts, position) - 1
+        return k >= 0 and position < entries[k].end
+    kept = []
+    for b in blocks:
+        # A block the layout ran on from the line above the first row (a table's "Date Filed  #  Docket Text"
+        # header) into the rows keeps only its own lines: the rows are read once, as entries.
+        pieces = tuple(piece for piece in b.pieces if not inside(piece[0]))
+        if pieces:
+            kept.append(b if len(pieces) == len(b.pieces) else Block(b.kind, pieces))
     for e in entries:  # the first line is the row itself, with its date: never furniture
         pieces = e.pieces[:1] + tuple(p for p in e.pieces[1:] if p[0] not in furniture_starts)
         kept.append(Block("docket_entry", pieces))

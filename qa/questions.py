@@ -257,6 +257,19 @@ _OUTCOME_QUESTION = re.compile(
     r"^what happened (?:to|with|in) " + _CASE + r"\b|"
     r"^how did " + _CASE + r" (?:turn out|end|come out|go)\b")
 
+# "When was the judgment entered?", "Who signed the plea agreement?": when a filing was made or who made it, which a
+# docket answers with the entry that records the filing (`qa.docket.entry_kind`), not with the entries that mention
+# it ("Judgment Returned Executed", an order about the plea agreements).
+_FILING_QUESTION = re.compile(
+    r"^(?:(?:on )?(?:what|which) (?:date|day)|when)\b.*\b(?:filed|entered|docketed|signed|issued|submitted|lodged)\b|"
+    r"^when did .*\b(?:file|enter|docket|sign|issue|submit|lodge)\b|"
+    r"^who (?:filed|signed|entered|issued|submitted|lodged)\b")
+
+
+def asks_about_filing(question: QuestionInfo) -> bool:
+    return bool(_FILING_QUESTION.search(_LEAD.sub("", question.text.lower()).strip()))
+
+
 # Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited
 # case, which dates that case and not this one: "286 F.3d 47, 49 (1st Cir. 2002)", "553 U.S. 377 (2008)".
 _NOT_A_YEAR = re.compile(

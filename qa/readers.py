@@ -9,14 +9,17 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from .citing import abstention_text, cite, cite_claims, with_marker
 from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import PREFERRED_FACTS, QuestionInfo, asked_fact, states_fact
+from .questions import PREFERRED_FACTS, QuestionInfo, asked_fact, asks_about_filing, states_fact
 from .reader_model import get_reader_model
-from .reading import decision_sentences, keep_stating, read_sentences, select_answer_sentences, short_span
+from .reading import (decision_sentences, filing_entries, keep_sentences, keep_stating, read_sentences,
+                      select_answer_sentences, short_span)
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
@@ -64,16 +67,23 @@ def sentence_answer(q: Query) -> Answer:
     # embedding model's are on another scale, so with one the reader's own score decides.
     bundled = q.settings.embedding_model == BUNDLED_EMBEDDER
     fact = asked_fact(q.info)
-    # The court's decision ("Affirmed.") shares no word with "Was the conviction upheld?": read it whatever it scores.
-    always = decision_sentences(q.passages, q.index) if fact == "OUTCOME" else []
+    # A docket records a filing in an entry that opens with its name; other entries only mention it.
+    filings = filing_entries(q.resolved, q.passages, q.index) if asks_about_filing(q.info) else []
+    # The court's decision ("Affirmed.") shares no word with "Was the conviction upheld?", and the "JUDGMENT as to"
+    # entry is one of a hundred dated entries: read them whatever the shortlist thinks of them.
+    always = decision_sentences(q.passages, q.index) if fact == "OUTCOME" else nearest(filings, q, q.settings.reader_candidates)
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
                              model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look, always)
+    if filings:
+        reading = keep_sentences(reading, set(filings).__contains__, preferred=True)
     if fact:  # "How old is she?" is answered only by a sentence that gives an age
         reading = keep_stating(reading, fact, q.index)
     # "What did the court do with the appeal?" asks for the court's decision, and "We affirm." is it, in words the
-    # reader does not tie to the question (answerability 0.02-0.09 on the golden cases): the kind decides.
-    decided = (fact in PREFERRED_FACTS and bool(reading.sentence_ids)
-               and states_fact(fact, q.index.sentences[reading.sentence_ids[0]].text))
+    # reader does not tie to the question (answerability 0.02-0.09 on the golden cases): the kind decides. So does
+    # the entry recording the filing asked about: it gives the date and who filed it.
+    best = reading.sentence_ids[0] if reading.sentence_ids else None
+    decided = best is not None and (best in filings or (fact in PREFERRED_FACTS
+                                                        and states_fact(fact, q.index.sentences[best].text)))
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold
     # Off-topic: no sentence of the record comes near the question (below what 99.5% of answerable training
@@ -88,7 +98,6 @@ def sentence_answer(q: Query) -> Answer:
                        answerability=reading.answerability)
     t = time.perf_counter()
     chosen = select_answer_sentences(q.info, reading, q.index, q.settings.max_answer_sentences)
-    best = reading.sentence_ids[0]
     # The short answer comes from the best sentence only: a second sentence supports, it does not answer.
     span = short_span(q.index.sentences[best].text, reading.spans.get(best))
     scores = dict(zip(reading.sentence_ids, reading.probabilities))
@@ -96,6 +105,14 @@ def sentence_answer(q: Query) -> Answer:
     q.timings["cite"] = (time.perf_counter() - t) * 1000.0
     return _answer(q, text=text, abstained=False, citations=citations, answerability=reading.answerability,
                    short_answer=short)
+
+
+def nearest(sentence_ids: list[int], q: Query, limit: int) -> list[int]:
+    """The `limit` sentences closest to the question: a long docket has a hundred ORDER entries."""
+    if len(sentence_ids) <= limit:
+        return sentence_ids
+    similarity = q.index.sentence_vectors[sentence_ids] @ q.query_vector
+    return [sentence_ids[i] for i in sorted(np.argsort(-similarity, kind="stable")[:limit])]
 
 
 def extractive_answer(q: Query) -> Answer:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .docket import named_filing
 from .index import CorpusIndex
 from .questions import PREFERRED_FACTS, QuestionInfo, states_fact
 from .reader_model import ReaderOutput
@@ -87,9 +88,31 @@ class Reading:
 def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
     """The sentences that state a court's decision ("We affirm.", the `DISPOSITION` role) in the documents the
     passages come from, in record order."""
-    firsts = dict.fromkeys(sid - index.sentences[sid].index for p in passages for sid in p.chunk.sentence_ids[:1])
-    return [first + i for first in firsts for i, role in sorted(index.documents[index.sentences[first].doc_id]
-                                                               .roles.items()) if role == DISPOSITION]
+    return [first + i for first in document_starts(passages, index)
+            for i, role in sorted(index.documents[index.sentences[first].doc_id].roles.items()) if role == DISPOSITION]
+
+
+def document_starts(passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """The record position of the first sentence of each document the passages come from: a document's sentences
+    are consecutive in the index."""
+    return list(dict.fromkeys(sid - index.sentences[sid].index for p in passages for sid in p.chunk.sentence_ids[:1]))
+
+
+def filing_entries(question: str, passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """The docket entries, in the documents the passages come from, that record the filing the question names
+    ("When was the judgment entered?": the "JUDGMENT as to ..." entries, `qa.docket.named_filing`), the kind named
+    in most words first ("notice of appeal" over "notice") and named whole before named without its modifiers
+    ("amended judgment" for "the judgment" only when there is no plain one). Empty when it names none."""
+    scored: dict[int, tuple[int, bool]] = {}
+    for first in document_starts(passages, index):
+        for sentence in index.documents[index.sentences[first].doc_id].sentences:
+            named = named_filing(question, sentence.text)
+            if named:
+                scored[first + sentence.index] = named
+    if not scored:
+        return []
+    best = max(scored.values())
+    return [sid for sid, named in scored.items() if named == best]
 
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
@@ -132,8 +155,14 @@ def keep_stating(reading: Reading, fact: str, index: CorpusIndex) -> Reading:
     """The reading with only the sentences that state the asked-for fact (`qa.questions.asked_fact`), in the same
     order; its answerability is the head's for the first of them, 0 when none states one. A preferred fact
     (`PREFERRED_FACTS`) that no sentence states leaves the reading as it was."""
-    kept = [k for k, sid in enumerate(reading.sentence_ids) if states_fact(fact, index.sentences[sid].text)]
-    if not kept and fact in PREFERRED_FACTS:
+    return keep_sentences(reading, lambda sid: states_fact(fact, index.sentences[sid].text), fact in PREFERRED_FACTS)
+
+
+def keep_sentences(reading: Reading, wanted, preferred: bool = False) -> Reading:
+    """The reading with only the sentences `wanted(sentence_id)` accepts, in the same order; when `preferred` and it
+    accepts none, the reading as it was."""
+    kept = [k for k, sid in enumerate(reading.sentence_ids) if wanted(sid)]
+    if not kept and preferred:
         return reading
     ids = [reading.sentence_ids[k] for k in kept]
     return Reading(ids, [reading.probabilities[k] for k in kept], [reading.answerabilities[k] for k in kept],

@@ -107,6 +107,9 @@ def test_each_entry_is_one_paragraph_one_sentence_and_one_chunk(text):
         assert (s.start, s.end) == (e.start, e.end)
         assert s.text.startswith(e.date) or s.text.startswith(f"[{e.date}]")  # the reader sees the date first
         assert e.number is None or e.number in s.text.split()[1]
+    # the rest (a table's header row, the parties) is read apart from the entries, never again with them
+    for s in doc.sentences:
+        assert all(s.end <= e.start or s.start >= e.end or (s.start, s.end) == (e.start, e.end) for e in entries), s
     chunks = chunk_sentences(doc, 0, 0, max_words=20)  # smaller than any entry: an entry is still one chunk
     entry_chunks = [c for c in chunks if doc.section_of(doc.sentences[c.sentence_ids[0]].paragraph) or ""]
     assert len(entry_chunks) == 6
@@ -200,3 +203,76 @@ def test_a_question_in_words_the_docket_abbreviates_is_asked_with_the_abbreviati
     assert expand_abbreviations("When did BOP receive him?", has) == "When did BOP receive him?"
     assert expand_abbreviations("Did the FBI interview him?", has) == "Did the FBI interview him?"
     assert expand_abbreviations("Was the presentence report disclosed?", has) == "Was the presentence report disclosed?"
+
+
+def test_an_entry_s_kind_is_the_filing_named_in_capitals_at_the_head_of_its_text():
+    """Excerpts of the Warren docket: the filing an entry records, as the clerk names it; an entry whose text opens
+    in ordinary case (the marshal's "Judgment Returned Executed") records none, and prose is no entry."""
+    from qa.docket import entry_kind
+
+    assert [entry_kind(s.text) for s in parse(WARREN).sentences if s.text.startswith("[")] == \
+        ["motion", "order", None, "response", "judgment", "amended judgment"]
+    assert [entry_kind(s.text) for s in parse(PACER_TABLE).sentences if s.text[:1].isdigit()] == \
+        ["motion", "order", None, "response", "judgment", "amended judgment"]
+    assert entry_kind("[2003-10-08] #3: SEALED INDICTMENT as to Sld Dft 1:03cr76-1 (1) count(s) 1") == \
+        "sealed indictment"
+    assert entry_kind("[2005-12-13] #214: Judgment Returned Executed as to Robert Warren on 11/22/05.") is None
+    assert entry_kind("JUDGMENT was entered against him.") is None
+
+
+def test_a_question_names_the_filing_an_entry_records_by_its_noun_and_what_follows_it():
+    from qa.docket import named_filing
+
+    judgment = "[2005-09-13] #187: JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos."
+    indictment = "[2003-10-08] #3: SEALED INDICTMENT as to Sld Dft 1:03cr76-1 (1) count(s) 1"
+    notice = "[2005-08-11] #157: NOTICE of Filing of Clarification of Lis Pendens by USA"
+    motion = "[2005-09-08] #None: MOTION to Unseal Document by USA as to Robert Warren"
+    assert named_filing("When was the judgment entered?", judgment) == (1, True)
+    assert named_filing("When was the judgment against Warren entered?", judgment) == (1, True)
+    assert named_filing("When was the indictment filed?", indictment) == (1, False)  # "sealed" may go unsaid
+    assert named_filing("When was the sealed indictment filed?", indictment) == (2, True)
+    assert named_filing("When was the motion to unseal filed?", motion) == (1, True)
+    # the question's filing goes on differently from the entry's: another filing
+    assert named_filing("When was the notice of appeal filed?", notice) is None
+    assert named_filing("When was the motion to suppress filed?", motion) is None
+    assert named_filing("When was the indictment filed?", judgment) is None
+
+
+def test_filing_questions_are_recognised():
+    from qa.questions import analyse_question, asks_about_filing
+
+    for question in ("When was the judgment entered?", "On what date was the plea agreement filed?",
+                     "Who signed the judgment?", "When did the court enter judgment?", "Who filed the motion?"):
+        assert asks_about_filing(analyse_question(question)), question
+    for question in ("Was the motion granted?", "When was Warren sentenced?", "What did the judgment say?"):
+        assert not asks_about_filing(analyse_question(question)), question
+
+
+# The judgment, the marshal's return of it and the amended judgment: the return shares "judgment" and a date with
+# the question, and is written the way the question is.
+JUDGMENT_DOCKET = (
+    'United States v. Ortega \u2014 docket 2:19-cr-00311\n\n'
+    '[2019-03-04] #1: INDICTMENT as to Luis Ortega (1) count(s) 1-3. (jk) (Entered: 03/05/2019)\n'
+    '[2019-03-11] #6: Arrest Warrant Returned Executed on 3/8/2019 as to Luis Ortega. (jk) (Entered: 03/11/2019)\n'
+    '[2019-09-20] #41: PLEA AGREEMENT as to Luis Ortega. (jk) (Entered: 09/20/2019)\n'
+    '[2020-01-15] #58: JUDGMENT as to Luis Ortega (1), Count 1, 46 months imprisonment; 3 years supervised release. '
+    'Signed by Judge Ana Ruiz on 1/14/2020. (jk) (Entered: 01/15/2020)\n'
+    '[2020-03-02] #63: Judgment Returned Executed as to Luis Ortega on 2/20/2020. When the judgment was executed '
+    'the defendant was entered into the custody of the Bureau of Prisons. (jk) (Entered: 03/02/2020)\n'
+    '[2020-04-01] #66: ORDER granting motion to seal exhibits. Signed by Judge Ana Ruiz. (jk) (Entered: 04/01/2020)\n'
+)
+
+
+@pytest.mark.parametrize("question", ["When was the judgment entered?", "On what date was the judgment entered?",
+                                      "Who signed the judgment?"])
+def test_a_filing_question_is_answered_with_the_entry_that_records_the_filing(tmp_path, question):
+    """With one candidate read, the shortlist picks the marshal's return, which shares the question's words; the
+    entry recording the judgment is read and chosen anyway. Without the rule these cite entry #63."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "docket.txt").write_text(JUDGMENT_DOCKET)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question, reader_candidates=1,
+                                                                         reader_second_look=0.0)
+    assert not answer.abstained and "#58: JUDGMENT" in answer.citations[0].quote, answer.text
