@@ -12,7 +12,9 @@ the panel, and the heading ("United States Court of Appeals") or the line under 
 UNITED STATES DISTRICT COURT") for the courts. These records tested what was built; they were not written against, except that the wording of the
 counsel role was chosen on the first four questions, those of the trial judge and panel roles on the first two
 of theirs, and that of the disposition role on the first four outcome questions (README, structure in
-citations): the other questions are the clean test.
+citations): the other questions are the clean test. The four charge questions came in session 22 with the charge
+rule (`CHARGE` in `qa.questions`); their answers were judged before the rule was written, but the rule's patterns
+were written with the wrong answers in view, so they are not a clean test either.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
 PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
 THIS_COURT = re.compile(r"(?!.*\bJudge).*\b(?:court of appeals|circuit)\b.*", re.I)
 COURT_BELOW = re.compile(r"(?!.*\bcourt of appeals).*\b(?:appeal from|district of)\b.*", re.I)
-OUTCOME = "outcome"
+OUTCOME, CHARGE = "outcome", "charge"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),
@@ -60,6 +62,10 @@ QUESTIONS = (
     ("Did the defendant win the appeal?", OUTCOME),
     ("What did the appeals court do?", OUTCOME),
     ("Was the conviction upheld?", OUTCOME),
+    ("What was {party} charged with?", CHARGE),
+    ("What offense was {party} charged with?", CHARGE),
+    ("What crimes was the defendant charged with?", CHARGE),
+    ("What was the defendant indicted for?", CHARGE),
 )
 # Each opinion's dispositions, as its text says them (whitespace collapsed); any one answers how the appeal came out.
 DISPOSITIONS = {
@@ -74,8 +80,28 @@ DISPOSITIONS = {
                                              "The judgment of the district court is affirmed."],
 }
 
+# What each defendant was charged with, as its text says it (whitespace collapsed; read off the files by hand before
+# the charge rule was written): any one answers. Portalla's appeal is from a revocation of supervised release and
+# says no charge: there abstaining is right.
+CHARGES = {
+    "147682_united-states-v-roa-medina.txt": ["pleaded guilty in 2006 to four counts of distributing",
+                                              "Among the counts of conviction were two counts of distributing",
+                                              "120 months for distributing cocaine base"],
+    "148834_united-states-v-laurent.txt": ["indicted on seven counts of distributing crack cocaine",
+                                           "The jury convicted Laurent on the seven remaining counts"],
+    "148958_united-states-v-crooker.txt": ["indicted, tried and convicted for transporting a firearm"],
+    "150187_united-states-v-matos.txt": ["superseding indictment charging Matos"],
+    "173473_united-states-v-davis.txt": ["agreed to plead guilty to three counts charging",
+                                         "The indictment charged Donath in three counts",
+                                         "Donath was indicted in September 2008"],
+    "194528_united-states-v-portalla.txt": [],
+    "194550_united-states-v-beauchamp.txt": ["indicted and charged with uttering and publishing"],
+}
+
 
 def is_right(expected, quote: str, record: str) -> bool:
+    if expected is CHARGE:
+        return any(c in quote for c in CHARGES[record])
     if expected is OUTCOME:
         return any(d == quote if len(d) < 12 else d in quote for d in DISPOSITIONS[record])
     return bool(expected.fullmatch(quote) if expected in (BYLINE, TRIAL_JUDGE, PANEL, THIS_COURT, COURT_BELOW)
@@ -105,7 +131,10 @@ def run_opinions(out_dir: Path = RESULTS, name: str = "opinions", progress=print
                 question = template.format(party=party)
                 answer = engine.ask(question)
                 quote = " ".join(answer.citations[0].quote.split()) if answer.citations else ""
-                right = bool(quote) and not answer.abstained and is_right(expected, quote, path.name)
+                if answer.abstained or not quote:
+                    right = expected is CHARGE and not CHARGES[path.name]
+                else:
+                    right = is_right(expected, quote, path.name)
                 rows.append({"record": path.name, "template": template, "question": question, "right": right,
                              "abstained": answer.abstained, "first_citation": quote[:160]})
                 progress(f"{'right' if right else 'wrong'}  {path.stem}: {question} -> "

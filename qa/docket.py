@@ -136,8 +136,8 @@ def _kind_and_rest(text: str) -> tuple[str | None, str]:
 # Words that go on naming a filing after its noun ("notice of appeal", "motion to suppress"), and words after which
 # the question says something else about it ("the judgment against Warren", "the motion filed by the defendant").
 _NAME_GOES_ON = frozenset("of to for".split())
-_NAME_ENDS = frozenset("filed file entered enter docketed docket signed sign issued issue submitted submit lodged lodge "
-                       "by against in on as from with and was were be been".split())
+_NAME_ENDS = frozenset("filed file entered enter docketed docket signed sign issued issue submitted submit lodged "
+                       "lodge by against in on as from with and was were be been".split())
 
 
 def named_filing(question: str, entry: str) -> tuple[int, bool] | None:

@@ -257,6 +257,25 @@ _OUTCOME_QUESTION = re.compile(
     r"^what happened (?:to|with|in) " + _CASE + r"\b|"
     r"^how did " + _CASE + r" (?:turn out|end|come out|go)\b")
 
+# "What was Weekes charged with?", "What were the charges against him?": the offense of this case, which the sentence
+# saying what he was indicted, charged or pleaded guilty to states; not a sentence about his earlier convictions.
+_CHARGE_QUESTION = re.compile(
+    r"^(?:what|which) (?:(?:crimes?|offen[cs]es?|charges?|counts?|felon(?:y|ies)|violations?) )?"
+    r"(?:was|were|is|are|had|has|did)\b.*\b(?:(?:charged|indicted)(?: (?:with|for|on|under)\b(?! doing\b).*)?\W*$|"
+    r"prosecuted (?:for|on|under)\b)|"
+    r"^what (?:was|were|are|is) (?:the |his |her |their )?(?:criminal |federal |original )?charges?\b(?! for\b)|"
+    r"^(?:what|which) (?:crimes?|offen[cs]es?|charges?|counts?) (?:did|does|do) .*\b(?:face|faced|facing)\b")
+# What the charge was, not that there were charges: "charged with", "indicted on", "counts of", "pleaded guilty",
+# "convicted of", "accused of", "held on suspicion of", "manslaughter charges against"; not "no longer facing
+# charges", "the statute under which he was charged defines ...".
+_CHARGE_RE = re.compile(
+    r"\bcharg(?:ed|ing)\b[^.;,]{0,60}?\b(?:with|for|in (?:a|an|one|two|three|four|five|six|\d+) counts?)\b|"
+    r"\bindicted\b|\bindictment (?:against|for|charg|alleg)|\bcharges? (?:of|against)\b|\baccused of\b|"
+    r"\barrested (?:for|on)\b|\bon suspicion of\b|\bcounts? (?:of|charging)\b|\bguilty plea\b|"
+    r"\b(?:pleaded|pled|plead|pleads|pleading) guilty\b|\bconvicted (?:of|on|for)\b|\bfound guilty\b|"
+    r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b",
+    re.I)
+
 # "When was the judgment entered?", "Who signed the plea agreement?": when a filing was made or who made it, which a
 # docket answers with the entry that records the filing (`qa.docket.entry_kind`), not with the entries that mention
 # it ("Judgment Returned Executed", an order about the plea agreements).
@@ -278,14 +297,16 @@ _NOT_A_YEAR = re.compile(
 
 
 # A court paper states its decision in set words ("We affirm."); a news story tells an outcome in its own ("the
-# charges were dropped"), which no pattern lists. So a sentence stating a disposition is preferred, not required.
-PREFERRED_FACTS = ("OUTCOME",)
+# charges were dropped"), which no pattern lists. So a sentence stating a disposition is preferred, not required;
+# and so is one stating a charge, which a record may tell in words the pattern lacks.
+PREFERRED_FACTS = ("OUTCOME", "CHARGE")
 
 
 def asked_fact(question: QuestionInfo) -> str | None:
     """"AGE", "DATE", "AMOUNT" or "TERM" when the question asks for an age, a calendar date, an amount of money or
-    a criminal sentence, which only a sentence that states one answers; "OUTCOME" when it asks how a court decided,
-    which a sentence stating the decision answers best (`PREFERRED_FACTS`); None for every other question."""
+    a criminal sentence, which only a sentence that states one answers; "OUTCOME" when it asks how a court decided
+    and "CHARGE" when it asks what someone was charged with, which a sentence stating the decision or the charge
+    answers best (`PREFERRED_FACTS`); None for every other question."""
     lowered = _LEAD.sub("", question.text.lower()).strip()
     if _AGE_QUESTION.search(lowered):
         return "AGE"
@@ -297,14 +318,16 @@ def asked_fact(question: QuestionInfo) -> str | None:
         return "TERM"
     if _OUTCOME_QUESTION.search(lowered):
         return "OUTCOME"
+    if _CHARGE_QUESTION.search(lowered):
+        return "CHARGE"
     return None
 
 
 def states_fact(fact: str, text: str) -> bool:
     """Whether the sentence states a fact of the kind `asked_fact` returned: an age ("45-year-old", "Smith, 45,",
     "at 17", "born in 1960"), a date ("March 3", "3/3/2021", "Monday", a year), an amount ("$1,000,000",
-    "40 Swiss francs", "20%"), a sentence imposed ("30 months in prison", "76 Mos. on Ct. 34", "probation") or a
-    court's disposition ("We affirm.", `qa.structure.states_disposition`)."""
+    "40 Swiss francs", "20%"), a sentence imposed ("30 months in prison", "76 Mos. on Ct. 34", "probation"), a
+    court's disposition ("We affirm.", `qa.structure.states_disposition`) or a charge ("indicted on one count of")."""
     if fact == "AGE":
         return bool(_AGE_RE.search(text))
     if fact == "AMOUNT":
@@ -313,6 +336,8 @@ def states_fact(fact: str, text: str) -> bool:
         return bool(_PENALTY_RE.search(text) or (_DURATION_RE.search(text) and _PENALTY_CONTEXT_RE.search(text)))
     if fact == "OUTCOME":
         return states_disposition(text)
+    if fact == "CHARGE":
+        return bool(_CHARGE_RE.search(text))
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
 
 

@@ -16,10 +16,10 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import PREFERRED_FACTS, QuestionInfo, asked_fact, asks_about_filing, states_fact
+from .questions import QuestionInfo, asked_fact, asks_about_filing, states_fact
 from .reader_model import get_reader_model
 from .reading import (decision_sentences, filing_entries, keep_sentences, keep_stating, read_sentences,
-                      select_answer_sentences, short_span)
+                      select_answer_sentences, short_span, stating_sentences)
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
@@ -69,9 +69,15 @@ def sentence_answer(q: Query) -> Answer:
     fact = asked_fact(q.info)
     # A docket records a filing in an entry that opens with its name; other entries only mention it.
     filings = filing_entries(q.resolved, q.passages, q.index) if asks_about_filing(q.info) else []
-    # The court's decision ("Affirmed.") shares no word with "Was the conviction upheld?", and the "JUDGMENT as to"
-    # entry is one of a hundred dated entries: read them whatever the shortlist thinks of them.
-    always = decision_sentences(q.passages, q.index) if fact == "OUTCOME" else nearest(filings, q, q.settings.reader_candidates)
+    # The court's decision ("Affirmed.") shares no word with "Was the conviction upheld?", the "JUDGMENT as to" entry
+    # is one of a hundred dated entries, and "indicted on one count of" loses to "had earlier been charged": read
+    # them whatever the shortlist thinks of them.
+    if fact == "OUTCOME":
+        always = decision_sentences(q.passages, q.index)
+    elif fact == "CHARGE":
+        always = nearest(stating_sentences(fact, q.passages, q.index), q, q.settings.reader_candidates)
+    else:
+        always = nearest(filings, q, q.settings.reader_candidates)
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
                              model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look, always)
     if filings:
@@ -82,7 +88,7 @@ def sentence_answer(q: Query) -> Answer:
     # reader does not tie to the question (answerability 0.02-0.09 on the golden cases): the kind decides. So does
     # the entry recording the filing asked about: it gives the date and who filed it.
     best = reading.sentence_ids[0] if reading.sentence_ids else None
-    decided = best is not None and (best in filings or (fact in PREFERRED_FACTS
+    decided = best is not None and (best in filings or (fact == "OUTCOME"
                                                         and states_fact(fact, q.index.sentences[best].text)))
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold

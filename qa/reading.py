@@ -92,6 +92,12 @@ def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]
             for i, role in sorted(index.documents[index.sentences[first].doc_id].roles.items()) if role == DISPOSITION]
 
 
+def stating_sentences(fact: str, passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """The sentences that state the asked-for fact (`states_fact`) in the documents the passages come from."""
+    return [first + s.index for first in document_starts(passages, index)
+            for s in index.documents[index.sentences[first].doc_id].sentences if states_fact(fact, s.text)]
+
+
 def document_starts(passages: list[Passage], index: CorpusIndex) -> list[int]:
     """The record position of the first sentence of each document the passages come from: a document's sentences
     are consecutive in the index."""

@@ -538,6 +538,60 @@ def test_outcome_questions_are_recognised_and_so_are_the_sentences_that_state_a_
         assert not states_fact("OUTCOME", text), text
 
 
+def test_charge_questions_are_recognised_and_so_are_the_sentences_that_state_a_charge():
+    from qa.questions import PREFERRED_FACTS, analyse_question, asked_fact, states_fact
+
+    def fact(question):
+        return asked_fact(analyse_question(question))
+
+    assert {fact(q) for q in ("What was Weekes charged with?", "What offense was Weekes charged with?",
+                              "What were the charges against him?", "What was the defendant indicted for?",
+                              "What charges did he face?", "What was he prosecuted for?")} == {"CHARGE"}
+    # who or when, a duty, a fee
+    assert [fact(q) for q in ("Who was charged?", "When was he charged?", "What was the agency charged with doing?",
+                              "What is the charge for recycling?")] == [None] * 4
+    assert "CHARGE" in PREFERRED_FACTS
+    for text in ("Weekes was indicted on one count of being a felon in possession of a firearm.",
+                 "a superseding indictment charging Matos and other co-defendants with wire fraud",
+                 "Roa-Medina pleaded guilty in 2006 to four counts of distributing controlled substances.",
+                 "Baldwin was accused of recklessness and criminal negligence.",
+                 "a judge's decision to dismiss involuntary manslaughter charges against Baldwin"):
+        assert states_fact("CHARGE", text), text
+    # that there were charges, a statute he was charged under, earlier convictions
+    for text in ("Alec Baldwin is no longer facing charges in the fatal shooting.",
+                 "The federal statute under which Crooker was charged defines a firearm.",
+                 "Two of Weekes's convictions were for drug offenses.",
+                 "Holloway had earlier been charged in state court, and his record included convictions for burglary."):
+        assert not states_fact("CHARGE", text), text
+
+
+CHARGE_RECORD = ("UNITED STATES v. MARCUS HOLLOWAY\n\n"
+                 "Marcus Holloway appeals from his conviction and sentence. "
+                 "In 2009 a grand jury returned an indictment against Holloway for possessing cocaine with intent to "
+                 "distribute it. "
+                 "Holloway had earlier been charged in state court, and his record included two convictions for "
+                 "burglary. "
+                 "The state charges were dropped when the federal case began. "
+                 "At trial the government relied on the testimony of two officers who searched his car. "
+                 "We affirm.\n")
+
+
+@pytest.mark.parametrize("question", ["What was Holloway charged with?", "What offense was Holloway charged with?",
+                                      "What were the charges against Holloway?"])
+def test_a_charge_question_is_answered_with_the_charge_not_a_sentence_sharing_its_words(tmp_path, question):
+    """Without the rule these cite "Holloway had earlier been charged in state court ...", which shares the
+    question's words; with one candidate read, the appeal's first sentence."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(CHARGE_RECORD)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    for settings in ({}, {"reader_candidates": 1, "reader_second_look": 0.0}):
+        answer = engine.ask(question, **settings)
+        assert not answer.abstained and "indictment against Holloway" in answer.citations[0].quote, answer.text
+
+
 OPINION_RECORD = ("UNITED STATES v. DANA WHITFIELD\n\n"
                   "Dana Whitfield appeals from her conviction for wire fraud in the District of Arizona. "
                   "She argues that the district court erred in admitting the bank's internal audit records. "
