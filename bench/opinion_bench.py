@@ -14,7 +14,8 @@ counsel role was chosen on the first four questions, those of the trial judge an
 of theirs, and that of the disposition role on the first four outcome questions (README, structure in
 citations): the other questions are the clean test. The four charge questions came in session 22 with the charge
 rule (`CHARGE` in `qa.questions`); their answers were judged before the rule was written, but the rule's patterns
-were written with the wrong answers in view, so they are not a clean test either.
+were written with the wrong answers in view, so they are not a clean test either; nor are the two sentencing
+questions, added with the rule for imposed sentences the same way.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
 PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
 THIS_COURT = re.compile(r"(?!.*\bJudge).*\b(?:court of appeals|circuit)\b.*", re.I)
 COURT_BELOW = re.compile(r"(?!.*\bcourt of appeals).*\b(?:appeal from|district of)\b.*", re.I)
-OUTCOME, CHARGE = "outcome", "charge"
+OUTCOME, CHARGE, SENTENCE = "outcome", "charge", "sentence"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),
@@ -66,6 +67,8 @@ QUESTIONS = (
     ("What offense was {party} charged with?", CHARGE),
     ("What crimes was the defendant charged with?", CHARGE),
     ("What was the defendant indicted for?", CHARGE),
+    ("How long was {party} sentenced to?", SENTENCE),
+    ("What sentence did {party} receive?", SENTENCE),
 )
 # Each opinion's dispositions, as its text says them (whitespace collapsed); any one answers how the appeal came out.
 DISPOSITIONS = {
@@ -98,10 +101,26 @@ CHARGES = {
     "194550_united-states-v-beauchamp.txt": ["indicted and charged with uttering and publishing"],
 }
 
+# The sentence each was given (Portalla's on revocation), read off the files by hand before session 22's rule for
+# imposed sentences was written.
+SENTENCES = {
+    "147682_united-states-v-roa-medina.txt": ["It sentenced Roa-Medina to the statutory minimum term of 120 months",
+                                              "originally sentenced to a statutory minimum term of imprisonment of 120"],
+    "148834_united-states-v-laurent.txt": ["the court imposed a sentence of 84 months' imprisonment"],
+    "148958_united-states-v-crooker.txt": ["sentenced to 262 months' imprisonment"],
+    "150187_united-states-v-matos.txt": ["sentenced Defendant Anthony Matos to 84 months' imprisonment",
+                                         "The district court sentenced Matos to 84 months' imprisonment"],
+    "173473_united-states-v-davis.txt": ["sentenced him to a below-guidelines term of 90 months' imprisonment"],
+    "194528_united-states-v-portalla.txt": ["ordering him to return to prison for an additional two years"],
+    "194550_united-states-v-beauchamp.txt": ["defendant was sentenced to 11 months imprisonment"],
+}
+
 
 def is_right(expected, quote: str, record: str) -> bool:
     if expected is CHARGE:
         return any(c in quote for c in CHARGES[record])
+    if expected is SENTENCE:
+        return any(c in quote for c in SENTENCES[record])
     if expected is OUTCOME:
         return any(d == quote if len(d) < 12 else d in quote for d in DISPOSITIONS[record])
     return bool(expected.fullmatch(quote) if expected in (BYLINE, TRIAL_JUDGE, PANEL, THIS_COURT, COURT_BELOW)

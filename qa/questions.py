@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .docket import entry_kind
 from .structure import states_disposition
 from .text import STOPWORDS, terms, words
 
@@ -237,7 +238,14 @@ _PENALTY_RE = re.compile(
     r"\blife (?:imprisonment|sentences?|terms?|in prison|without)|\bto life\b|\bdeath (?:sentence|penalty)\b|"
     r"\bsentenced to death\b|\bprobation\b|\btime served\b|\bsuspended sentence\b|\bcommunity service\b|"
     r"\b(?:home|house)[- ](?:confinement|detention|arrest)\b|\bsupervised release\b|\bfined\b|\d fines?\b|"
-    r"\bfines? of\b|\bexecut(?:ed|ion)\b|\b(?:hanged|exiled|banished)\b", re.I)
+    r"\bfines? of\b|(?<!returned )\bexecut(?:ed|ion)\b|\b(?:hanged|exiled|banished)\b", re.I)
+
+# Of the sentences stating a penalty, one saying what was imposed answers a sentencing question before a guidelines
+# range ("a sentence range of 77 to 96 months") or what a crime is punishable by ("punishable by ten years").
+_IMPOSED_RE = re.compile(
+    r"\bsentenced\b(?:(?! by\b)[^.;]){0,60}?\bto\b|\bimpos(?:ed|ing)\b[^.;]{0,40}?\b(?:sentence|term|imprisonment)\b|"
+    r"\b(?:receive|received|receives|receiving)\b[^.;]{0,30}\bsentence\b|\bserving\b|"
+    r"\b(?:ordered|ordering)\b[^.;]{0,30}\b(?:prison|serve|imprisonment|custody)\b", re.I)
 
 # "What was the outcome of the appeal?", "What did the First Circuit do with the appeal?", "Was the conviction
 # upheld?": how the court decided, which an opinion states in set words ("We affirm.", `states_disposition`). A
@@ -299,7 +307,9 @@ _NOT_A_YEAR = re.compile(
 # A court paper states its decision in set words ("We affirm."); a news story tells an outcome in its own ("the
 # charges were dropped"), which no pattern lists. So a sentence stating a disposition is preferred, not required;
 # and so is one stating a charge, which a record may tell in words the pattern lacks.
-PREFERRED_FACTS = ("OUTCOME", "CHARGE")
+PREFERRED_FACTS = ("OUTCOME", "CHARGE", "IMPOSED")
+# Within the sentences stating the asked-for fact, those stating this one come first: the penalty imposed.
+PREFERRED_WITHIN = {"TERM": "IMPOSED"}
 
 
 def asked_fact(question: QuestionInfo) -> str | None:
@@ -334,6 +344,9 @@ def states_fact(fact: str, text: str) -> bool:
         return bool(_AMOUNT_RE.search(text))
     if fact == "TERM":
         return bool(_PENALTY_RE.search(text) or (_DURATION_RE.search(text) and _PENALTY_CONTEXT_RE.search(text)))
+    if fact == "IMPOSED":  # a docket's judgment entry imposes what it states: "JUDGMENT as to ... 60 Mos."
+        kind = entry_kind(text)
+        return states_fact("TERM", text) and bool(_IMPOSED_RE.search(text) or (kind and "judgment" in kind))
     if fact == "OUTCOME":
         return states_disposition(text)
     if fact == "CHARGE":

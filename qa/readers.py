@@ -16,7 +16,7 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import QuestionInfo, asked_fact, asks_about_filing, states_fact
+from .questions import PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, states_fact
 from .reader_model import get_reader_model
 from .reading import (decision_sentences, filing_entries, keep_sentences, keep_stating, read_sentences,
                       select_answer_sentences, short_span, stating_sentences)
@@ -76,6 +76,10 @@ def sentence_answer(q: Query) -> Answer:
         always = decision_sentences(q.passages, q.index)
     elif fact == "CHARGE":
         always = nearest(stating_sentences(fact, q.passages, q.index), q, q.settings.reader_candidates)
+    elif fact == "TERM":  # the penalties imposed, and the penalties at all (a docket's "60 Mos. imprisonment")
+        half = max(1, q.settings.reader_candidates // 2)
+        always = list(dict.fromkeys(nearest(stating_sentences("IMPOSED", q.passages, q.index), q, half)
+                                    + nearest(stating_sentences(fact, q.passages, q.index), q, half)))
     else:
         always = nearest(filings, q, q.settings.reader_candidates)
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
@@ -84,6 +88,8 @@ def sentence_answer(q: Query) -> Answer:
         reading = keep_sentences(reading, set(filings).__contains__, preferred=True)
     if fact:  # "How old is she?" is answered only by a sentence that gives an age
         reading = keep_stating(reading, fact, q.index)
+        if fact in PREFERRED_WITHIN:  # "sentenced him to 15 years" before "punishable by ten years"
+            reading = keep_stating(reading, PREFERRED_WITHIN[fact], q.index)
     # "What did the court do with the appeal?" asks for the court's decision, and "We affirm." is it, in words the
     # reader does not tie to the question (answerability 0.02-0.09 on the golden cases): the kind decides. So does
     # the entry recording the filing asked about: it gives the date and who filed it.

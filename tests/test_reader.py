@@ -463,6 +463,48 @@ def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state
         assert not states_fact("TERM", text), text
 
 
+def test_of_the_sentences_stating_a_penalty_those_saying_what_was_imposed_come_first():
+    from qa.questions import PREFERRED_WITHIN, states_fact
+
+    assert PREFERRED_WITHIN["TERM"] == "IMPOSED"
+    for text in ("The district court sentenced him to 15 years' imprisonment under the ACCA.",
+                 "Rejecting arguments for a lower sentence, the court imposed a sentence of 84 months' imprisonment.",
+                 "defendant was sentenced to 11 months imprisonment", "is serving an 18-month sentence",
+                 "ordering him to return to prison for an additional two years",
+                 "[2005-09-13] #187: JUDGMENT as to Robert Warren (1), Count(s) 1, 60 Mos. imprisonment on Ct. 1"):
+        assert states_fact("IMPOSED", text), text
+    # what a crime is punishable by, a guidelines range, a sentence argued for; a judgment stating no term
+    for text in ("his crimes were potentially punishable by ten years' imprisonment",
+                 "yielding a sentence range of 77 to 96 months",
+                 "Blake argued for a sentence of probation because she had repaid part of the loss.",
+                 "[2005-10-07] #195: AMENDED JUDGMENT as to counts dismissed only. Cts. 35-48, 49 dismissed"):
+        assert not states_fact("IMPOSED", text), text
+    # a marshal's return of a judgment executed is no death sentence
+    assert not states_fact("TERM", "[2014-05-28] #297: Judgment Returned Executed as to Robert Warren on 5/8/2014.")
+
+
+IMPOSED_RECORD = ("UNITED STATES v. NORA BLAKE\n\n"
+                  "Nora Blake appeals from her sentence for wire fraud. "
+                  "Wire fraud is punishable by up to twenty years in prison. "
+                  "The presentence report calculated a guidelines sentencing range of 41 to 51 months. "
+                  "Blake argued for a sentence of probation because she had repaid part of the loss. "
+                  "The district court sentenced Blake to 46 months in prison, in the middle of the range. "
+                  "We affirm.\n")
+
+
+@pytest.mark.parametrize("question", ["How long was Blake sentenced to?", "What sentence did Blake receive?",
+                                      "What was Blake's sentence?"])
+def test_a_sentencing_question_is_answered_with_the_sentence_imposed(tmp_path, question):
+    """Without the preference these cite what wire fraud is punishable by or the probation Blake argued for."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(IMPOSED_RECORD)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    assert not answer.abstained and "sentenced Blake to 46 months" in answer.citations[0].quote, answer.text
+
+
 AGE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
               "A federal jury in Tucson convicted former bank manager Dana Whitfield of wire fraud on Thursday. "
               "Whitfield, 41, had worked at the branch for twelve years. "
