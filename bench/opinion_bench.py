@@ -15,7 +15,7 @@ of theirs, and that of the disposition role on the first four outcome questions 
 citations): the other questions are the clean test. The four charge questions came in session 22 with the charge
 rule (`CHARGE` in `qa.questions`); their answers were judged before the rule was written, but the rule's patterns
 were written with the wrong answers in view, so they are not a clean test either; nor are the two sentencing
-questions, added with the rule for imposed sentences the same way.
+questions, added with the rule for imposed sentences the same way, and the conviction question.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
 PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
 THIS_COURT = re.compile(r"(?!.*\bJudge).*\b(?:court of appeals|circuit)\b.*", re.I)
 COURT_BELOW = re.compile(r"(?!.*\bcourt of appeals).*\b(?:appeal from|district of)\b.*", re.I)
-OUTCOME, CHARGE, SENTENCE = "outcome", "charge", "sentence"
+OUTCOME, CHARGE, CONVICTION, SENTENCE = "outcome", "charge", "conviction", "sentence"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),
@@ -67,6 +67,7 @@ QUESTIONS = (
     ("What offense was {party} charged with?", CHARGE),
     ("What crimes was the defendant charged with?", CHARGE),
     ("What was the defendant indicted for?", CHARGE),
+    ("What was {party} convicted of?", CONVICTION),
     ("How long was {party} sentenced to?", SENTENCE),
     ("What sentence did {party} receive?", SENTENCE),
 )
@@ -100,6 +101,14 @@ CHARGES = {
     "194528_united-states-v-portalla.txt": [],
     "194550_united-states-v-beauchamp.txt": ["indicted and charged with uttering and publishing"],
 }
+# What each was convicted of: the charges, or the conviction itself as the opinion names it (Portalla's earlier one,
+# for which he was on supervised release).
+CONVICTIONS = {**CHARGES,
+               "194528_united-states-v-portalla.txt": ["original conviction for gun possession",
+                                                       "previous conviction for illegal gun possession"],
+               "194550_united-states-v-beauchamp.txt": CHARGES["194550_united-states-v-beauchamp.txt"] + [
+                   "appeals from his conviction in the United States District Court for the District of Rhode Island "
+                   "for uttering"]}
 
 # The sentence each was given (Portalla's on revocation), read off the files by hand before session 22's rule for
 # imposed sentences was written.
@@ -119,6 +128,8 @@ SENTENCES = {
 def is_right(expected, quote: str, record: str) -> bool:
     if expected is CHARGE:
         return any(c in quote for c in CHARGES[record])
+    if expected is CONVICTION:
+        return any(c in quote for c in CONVICTIONS[record])
     if expected is SENTENCE:
         return any(c in quote for c in SENTENCES[record])
     if expected is OUTCOME:

@@ -270,7 +270,7 @@ _OUTCOME_QUESTION = re.compile(
 _CHARGE_QUESTION = re.compile(
     r"^(?:what|which) (?:(?:crimes?|offen[cs]es?|charges?|counts?|felon(?:y|ies)|violations?) )?"
     r"(?:was|were|is|are|had|has|did)\b.*\b(?:(?:charged|indicted)(?: (?:with|for|on|under)\b(?! doing\b).*)?\W*$|"
-    r"prosecuted (?:for|on|under)\b)|"
+    r"(?:prosecuted|convicted) (?:for|on|under|of)\b)|"
     r"^what (?:was|were|are|is) (?:the |his |her |their )?(?:criminal |federal |original )?charges?\b(?! for\b)|"
     r"^(?:what|which) (?:crimes?|offen[cs]es?|charges?|counts?) (?:did|does|do) .*\b(?:face|faced|facing)\b")
 # What the charge was, not that there were charges: "charged with", "indicted on", "counts of", "pleaded guilty",
@@ -279,6 +279,7 @@ _CHARGE_QUESTION = re.compile(
 _CHARGE_RE = re.compile(
     r"\bcharg(?:ed|ing)\b[^.;,]{0,60}?\b(?:with|for|in (?:a|an|one|two|three|four|five|six|\d+) counts?)\b|"
     r"\bindicted\b|\bindictment (?:against|for|charg|alleg)|\bcharges? (?:of|against)\b|\baccused of\b|"
+    r"\bcharges? (?:were |was )?(?:reduced|amended) to\b|"
     r"\barrested (?:for|on)\b|\bon suspicion of\b|\bcounts? (?:of|charging)\b|\bguilty plea\b|"
     r"\b(?:pleaded|pled|plead|pleads|pleading) guilty\b|\bconvicted (?:of|on|for)\b|\bfound guilty\b|"
     r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b",

@@ -588,7 +588,8 @@ def test_charge_questions_are_recognised_and_so_are_the_sentences_that_state_a_c
 
     assert {fact(q) for q in ("What was Weekes charged with?", "What offense was Weekes charged with?",
                               "What were the charges against him?", "What was the defendant indicted for?",
-                              "What charges did he face?", "What was he prosecuted for?")} == {"CHARGE"}
+                              "What charges did he face?", "What was he prosecuted for?",
+                              "What was Donath convicted of?")} == {"CHARGE"}
     # who or when, a duty, a fee
     assert [fact(q) for q in ("Who was charged?", "When was he charged?", "What was the agency charged with doing?",
                               "What is the charge for recycling?")] == [None] * 4
@@ -597,7 +598,8 @@ def test_charge_questions_are_recognised_and_so_are_the_sentences_that_state_a_c
                  "a superseding indictment charging Matos and other co-defendants with wire fraud",
                  "Roa-Medina pleaded guilty in 2006 to four counts of distributing controlled substances.",
                  "Baldwin was accused of recklessness and criminal negligence.",
-                 "a judge's decision to dismiss involuntary manslaughter charges against Baldwin"):
+                 "a judge's decision to dismiss involuntary manslaughter charges against Baldwin",
+                 "However, the charges were reduced to misdemeanor criminal battery."):
         assert states_fact("CHARGE", text), text
     # that there were charges, a statute he was charged under, earlier convictions
     for text in ("Alec Baldwin is no longer facing charges in the fatal shooting.",
