@@ -15,7 +15,8 @@ of theirs, and that of the disposition role on the first four outcome questions 
 citations): the other questions are the clean test. The four charge questions came in session 22 with the charge
 rule (`CHARGE` in `qa.questions`); their answers were judged before the rule was written, but the rule's patterns
 were written with the wrong answers in view, so they are not a clean test either; nor are the two sentencing
-questions, added with the rule for imposed sentences the same way, and the conviction question.
+questions, added with the rule for imposed sentences the same way, the conviction question and the two statute
+questions.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ TRIAL_JUDGE = re.compile(r".*\[Hon\.[^\]]*District Judge\]")
 PANEL = re.compile(r"(?!.*\bHon\.)(?![A-Z][A-Z'\-]+,)[^.]{0,60}\b(?:Circuit Judges?|Chief Judge|Associate Justice)\b[^.]{0,30}[.,]?")
 THIS_COURT = re.compile(r"(?!.*\bJudge).*\b(?:court of appeals|circuit)\b.*", re.I)
 COURT_BELOW = re.compile(r"(?!.*\bcourt of appeals).*\b(?:appeal from|district of)\b.*", re.I)
-OUTCOME, CHARGE, CONVICTION, SENTENCE = "outcome", "charge", "conviction", "sentence"
+OUTCOME, CHARGE, CONVICTION, SENTENCE, STATUTE = "outcome", "charge", "conviction", "sentence", "statute"
 QUESTIONS = (
     ("Who represented {party} on appeal?", FOR_PARTY),
     ("Who was {party}'s lawyer?", FOR_PARTY),
@@ -70,6 +71,8 @@ QUESTIONS = (
     ("What was {party} convicted of?", CONVICTION),
     ("How long was {party} sentenced to?", SENTENCE),
     ("What sentence did {party} receive?", SENTENCE),
+    ("What statute was {party} convicted under?", STATUTE),
+    ("Under what statute was {party} charged?", STATUTE),
 )
 # Each opinion's dispositions, as its text says them (whitespace collapsed); any one answers how the appeal came out.
 DISPOSITIONS = {
@@ -124,8 +127,21 @@ SENTENCES = {
     "194550_united-states-v-beauchamp.txt": ["defendant was sentenced to 11 months imprisonment"],
 }
 
+# The statute of the offense, as the opinion cites it; Portalla's cites none for his original conviction.
+STATUTES = {
+    "147682_united-states-v-roa-medina.txt": ["841(a)(1)"],
+    "148834_united-states-v-laurent.txt": ["841(a)(1)"],
+    "148958_united-states-v-crooker.txt": ["922(g)"],
+    "150187_united-states-v-matos.txt": ["1343", "1956(h)"],
+    "173473_united-states-v-davis.txt": ["841(a)(1)"],
+    "194528_united-states-v-portalla.txt": [],
+    "194550_united-states-v-beauchamp.txt": ["510(a)(2)"],
+}
+
 
 def is_right(expected, quote: str, record: str) -> bool:
+    if expected is STATUTE:
+        return any(c in quote for c in STATUTES[record])
     if expected is CHARGE:
         return any(c in quote for c in CHARGES[record])
     if expected is CONVICTION:
@@ -162,7 +178,8 @@ def run_opinions(out_dir: Path = RESULTS, name: str = "opinions", progress=print
                 answer = engine.ask(question)
                 quote = " ".join(answer.citations[0].quote.split()) if answer.citations else ""
                 if answer.abstained or not quote:
-                    right = expected is CHARGE and not CHARGES[path.name]
+                    right = ((expected is CHARGE and not CHARGES[path.name])
+                             or (expected is STATUTE and not STATUTES[path.name]))
                 else:
                     right = is_right(expected, quote, path.name)
                 rows.append({"record": path.name, "template": template, "question": question, "right": right,

@@ -285,6 +285,16 @@ _CHARGE_RE = re.compile(
     r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b",
     re.I)
 
+# "What statute was he convicted under?", "Under what statute was he charged?": a statute, which a sentence citing
+# one gives ("in violation of 18 U.S.C. § 1343"); best one that also states the charge, not the statute of a motion
+# he filed or a guideline ("U.S.S.G. § 4A1.2").
+_STATUTE_QUESTION = re.compile(
+    r"^(?:under |in violation of )?(?:what|which) (?:federal |state |criminal )?(?:statutes?|laws?|code sections?|"
+    r"sections? of (?:the )?(?:code|law)|provisions?)\b.*\b(?:convicted|charged|indicted|prosecuted|violated?|"
+    r"violating|breached?|broke|break)\b")
+_STATUTE_RE = re.compile(r"\b(?<!S\.)U\.\s?S\.\s?C\.(?:\s?A\.)?|(?<!U\.S\.S\.G\. )(?<!U\.S\.S\.G\.)§|"
+                         r"\bGen\. Laws\b|\bPenal Code\b|\bRev\. Stat\.", re.I)
+
 # "When was the judgment entered?", "Who signed the plea agreement?": when a filing was made or who made it, which a
 # docket answers with the entry that records the filing (`qa.docket.entry_kind`), not with the entries that mention
 # it ("Judgment Returned Executed", an order about the plea agreements).
@@ -308,9 +318,10 @@ _NOT_A_YEAR = re.compile(
 # A court paper states its decision in set words ("We affirm."); a news story tells an outcome in its own ("the
 # charges were dropped"), which no pattern lists. So a sentence stating a disposition is preferred, not required;
 # and so is one stating a charge, which a record may tell in words the pattern lacks.
-PREFERRED_FACTS = ("OUTCOME", "CHARGE", "IMPOSED")
-# Within the sentences stating the asked-for fact, those stating this one come first: the penalty imposed.
-PREFERRED_WITHIN = {"TERM": "IMPOSED"}
+PREFERRED_FACTS = ("OUTCOME", "CHARGE", "IMPOSED", "STATUTE", "CHARGED_UNDER")
+# Within the sentences stating the asked-for fact, those stating this one come first: the penalty imposed, the
+# statute cited for the charge.
+PREFERRED_WITHIN = {"TERM": "IMPOSED", "STATUTE": "CHARGED_UNDER"}
 
 
 def asked_fact(question: QuestionInfo) -> str | None:
@@ -329,6 +340,8 @@ def asked_fact(question: QuestionInfo) -> str | None:
         return "TERM"
     if _OUTCOME_QUESTION.search(lowered):
         return "OUTCOME"
+    if _STATUTE_QUESTION.search(lowered):
+        return "STATUTE"
     if _CHARGE_QUESTION.search(lowered):
         return "CHARGE"
     return None
@@ -352,6 +365,10 @@ def states_fact(fact: str, text: str) -> bool:
         return states_disposition(text)
     if fact == "CHARGE":
         return bool(_CHARGE_RE.search(text))
+    if fact == "STATUTE":
+        return bool(_STATUTE_RE.search(text))
+    if fact == "CHARGED_UNDER":
+        return bool(_STATUTE_RE.search(text) and (_CHARGE_RE.search(text) or re.search(r"\bviolat", text, re.I)))
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
 
 

@@ -76,9 +76,9 @@ def sentence_answer(q: Query) -> Answer:
         always = decision_sentences(q.passages, q.index)
     elif fact == "CHARGE":
         always = nearest(stating_sentences(fact, q.passages, q.index), q, q.settings.reader_candidates)
-    elif fact == "TERM":  # the penalties imposed, and the penalties at all (a docket's "60 Mos. imprisonment")
+    elif fact in PREFERRED_WITHIN:  # the best kind (a penalty imposed) and the kind at all (a docket's "60 Mos.")
         half = max(1, q.settings.reader_candidates // 2)
-        always = list(dict.fromkeys(nearest(stating_sentences("IMPOSED", q.passages, q.index), q, half)
+        always = list(dict.fromkeys(nearest(stating_sentences(PREFERRED_WITHIN[fact], q.passages, q.index), q, half)
                                     + nearest(stating_sentences(fact, q.passages, q.index), q, half)))
     else:
         always = nearest(filings, q, q.settings.reader_candidates)

@@ -609,6 +609,41 @@ def test_charge_questions_are_recognised_and_so_are_the_sentences_that_state_a_c
         assert not states_fact("CHARGE", text), text
 
 
+def test_statute_questions_prefer_the_statute_cited_for_the_charge():
+    from qa.questions import PREFERRED_WITHIN, analyse_question, asked_fact, states_fact
+
+    assert {asked_fact(analyse_question(q)) for q in ("What statute was Crooker convicted under?",
+                                                      "Under what statute was Laurent charged?",
+                                                      "Which law did he violate?")} == {"STATUTE"}
+    assert PREFERRED_WITHIN["STATUTE"] == "CHARGED_UNDER"
+    charged = "Matos pled guilty to three counts of wire fraud, in violation of 18 U.S.C. § 1343."
+    motion = "Roa-Medina filed a motion under 18 U.S.C. § 3582(c)(2) to reduce his sentence."
+    guideline = "U.S.S.G. § 4A1.2(c)(1) excludes such offenses."
+    assert states_fact("STATUTE", charged) and states_fact("CHARGED_UNDER", charged)
+    assert states_fact("STATUTE", motion) and not states_fact("CHARGED_UNDER", motion)
+    assert not states_fact("STATUTE", guideline)
+
+
+STATUTE_RECORD = ("UNITED STATES v. OWEN PRATT\n\n"
+                  "Owen Pratt appeals from the denial of his motion to reduce his sentence. "
+                  "Pratt was convicted of possessing a firearm as a felon, in violation of 18 U.S.C. § 922(g). "
+                  "After the Sentencing Commission lowered the range, Pratt filed a motion under the statute "
+                  "18 U.S.C. § 3582(c)(2), which lets a court reduce a sentence. "
+                  "The district court denied the motion under that statute. "
+                  "We affirm.\n")
+
+
+def test_a_statute_question_is_answered_with_the_statute_of_the_charge_not_of_a_motion(tmp_path):
+    """Without the rule "Under what statute was Pratt charged?" cites the motion under § 3582(c)(2)."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(STATUTE_RECORD)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask("Under what statute was Pratt charged?")
+    assert not answer.abstained and "§ 922(g)" in answer.citations[0].quote, answer.text
+
+
 CHARGE_RECORD = ("UNITED STATES v. MARCUS HOLLOWAY\n\n"
                  "Marcus Holloway appeals from his conviction and sentence. "
                  "In 2009 a grand jury returned an indictment against Holloway for possessing cocaine with intent to "
