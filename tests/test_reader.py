@@ -463,6 +463,30 @@ def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state
         assert not states_fact("TERM", text), text
 
 
+@pytest.mark.parametrize("question,answered", [("How long was Blake sentenced to?", True),
+                                               ("What sentence did Nora Blake receive?", True),
+                                               ("What sentence did Jones receive?", False),
+                                               ("What sentence did the defendant receive?", False)])
+def test_the_sentence_a_court_paper_imposes_on_its_party_answers_whatever_the_reader_scores_it(tmp_path, question,
+                                                                                            answered):
+    """The reader gives an opinion's imposed sentence 0.004-0.07 (Weekes, Laurent); a threshold of 0.99 stands in for
+    that here. A question naming the case's party is answered with it; one naming someone else, or no one, is left
+    to the reader, and so is a news story (no case name)."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(IMPOSED_RECORD)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question, abstain_threshold=0.99)
+    assert answer.abstained is not answered, answer.text
+    if answered:
+        assert "sentenced Blake to 46 months" in answer.citations[0].quote
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "story.txt").write_text(IMPOSED_RECORD.replace("UNITED STATES v. NORA BLAKE", "Blake loses her appeal"))
+    assert Engine(corpus_dir=news, index_dir=tmp_path / "news-index").ask(question, abstain_threshold=0.99).abstained
+
+
 def test_of_the_sentences_stating_a_penalty_those_saying_what_was_imposed_come_first():
     from qa.questions import PREFERRED_WITHIN, states_fact
 
