@@ -5,6 +5,7 @@ conversation is about, and the generative reader's citations use it to mark a sh
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .docket import entry_kind
@@ -221,6 +222,7 @@ _TERM_QUESTION = re.compile(
     r"^what (?:is|was|were|are|will be|would be) (?:(?:[\w-]+ ){0,3}?[\w-]+['’]s?|his|her|their) "
     r"(?:(?:prison|jail) )?sentence\b|"
     r"^what (?:is|was|were|are|will be|would be) the (?:(?:prison|jail) )?sentence (?:on|for) (?:count|the charge)\b|"
+    r"^what (?:is|was|were|are) the (?:(?:prison|jail|final|criminal) )?sentences?\W*$|"
     r"^how long (?:is|was|were|are|will|would|did|does|do|has|have|had)\b.*\b(?:sentenced?|sentences|prison|jail|"
     r"behind bars|imprisoned|imprisonment|incarcerated|incarceration|locked up)\b|"
     r"^how much (?:time|prison time|jail time)\b.*\b(?:sentenced?|prison|jail|behind bars|imprisoned|incarcerated|"
@@ -247,6 +249,10 @@ _IMPOSED_RE = re.compile(
     r"\b(?:receive|received|receives|receiving)\b[^.;]{0,30}\bsentence\b|\bserving\b|"
     r"\b(?:ordered|ordering)\b[^.;]{0,30}\b(?:prison|serve|imprisonment|custody)\b", re.I)
 
+# Every alternative of _PENALTY_RE holds one of these.
+_PENALTY_WORDS = ("life", "death", "probation", "served", "suspended", "community", "confinement", "detention",
+                  "arrest", "supervised", "fine", "execut", "hanged", "exiled", "banished")
+
 # "What was the outcome of the appeal?", "What did the First Circuit do with the appeal?", "Was the conviction
 # upheld?": how the court decided, which an opinion states in set words ("We affirm.", `states_disposition`). A
 # question about one holding ("What did the court decide about the hearsay?") is not one.
@@ -270,7 +276,7 @@ _OUTCOME_QUESTION = re.compile(
 _CHARGE_QUESTION = re.compile(
     r"^(?:what|which) (?:(?:crimes?|offen[cs]es?|charges?|counts?|felon(?:y|ies)|violations?) )?"
     r"(?:was|were|is|are|had|has|did)\b.*\b(?:(?:charged|indicted)(?: (?:with|for|on|under)\b(?! doing\b).*)?\W*$|"
-    r"(?:prosecuted|convicted) (?:for|on|under|of)\b)|"
+    r"(?:prosecuted|convicted) (?:for|on|under|of)\b|found guilty (?:of|on)\b)|"
     r"^what (?:was|were|are|is) (?:the |his |her |their )?(?:criminal |federal |original )?charges?\b(?! for\b)|"
     r"^(?:what|which) (?:crimes?|offen[cs]es?|charges?|counts?) (?:did|does|do) .*\b(?:face|faced|facing)\b")
 # What the charge was, not that there were charges: "charged with", "indicted on", "counts of", "pleaded guilty",
@@ -281,9 +287,11 @@ _CHARGE_RE = re.compile(
     r"\bindicted\b|\bindictment (?:against|for|charg|alleg)|\bcharges? (?:of|against)\b|\baccused of\b|"
     r"\bcharges? (?:were |was )?(?:reduced|amended) to\b|"
     r"\barrested (?:for|on)\b|\bon suspicion of\b|\bcounts? (?:of|charging)\b|\bguilty plea\b|"
-    r"\b(?:pleaded|pled|plead|pleads|pleading) guilty\b|\bconvicted (?:of|on|for)\b|\bfound guilty\b|"
-    r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b",
-    re.I)
+    r"\b(?:pleaded|pled|plead|pleads|pleading) guilty\b|\bconvicted (?:of|on|for)\b|\bfound guilty\b", re.I)
+# Every alternative of _CHARGE_RE holds one of these.
+_CHARGE_WORDS = ("charg", "indict", "accused", "arrested", "suspicion", "count", "guilty", "convicted")
+_COUNTS_RE = re.compile(
+    r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b", re.I)
 
 # "What statute was he convicted under?", "Under what statute was he charged?": a statute, which a sentence citing
 # one gives ("in violation of 18 U.S.C. § 1343"); best one that also states the charge, not the statute of a motion
@@ -347,6 +355,7 @@ def asked_fact(question: QuestionInfo) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def states_fact(fact: str, text: str) -> bool:
     """Whether the sentence states a fact of the kind `asked_fact` returned: an age ("45-year-old", "Smith, 45,",
     "at 17", "born in 1960"), a date ("March 3", "3/3/2021", "Monday", a year), an amount ("$1,000,000",
@@ -357,18 +366,25 @@ def states_fact(fact: str, text: str) -> bool:
     if fact == "AMOUNT":
         return bool(_AMOUNT_RE.search(text))
     if fact == "TERM":
-        return bool(_PENALTY_RE.search(text) or (_DURATION_RE.search(text) and _PENALTY_CONTEXT_RE.search(text)))
+        # Cheap tests first: most sentences of a long record have none of the words (the patterns cost 25-250 us).
+        lowered = text.lower()
+        return bool((any(w in lowered for w in _PENALTY_WORDS) and _PENALTY_RE.search(text))
+                    or (_PENALTY_CONTEXT_RE.search(text) and _DURATION_RE.search(text)))
     if fact == "IMPOSED":  # a docket's judgment entry imposes what it states: "JUDGMENT as to ... 60 Mos."
         kind = entry_kind(text)
         return states_fact("TERM", text) and bool(_IMPOSED_RE.search(text) or (kind and "judgment" in kind))
     if fact == "OUTCOME":
         return states_disposition(text)
     if fact == "CHARGE":
-        return bool(_CHARGE_RE.search(text))
+        lowered = text.lower()
+        return bool((any(w in lowered for w in _CHARGE_WORDS) and _CHARGE_RE.search(text))
+                    or ("count" in lowered and _COUNTS_RE.search(text)))
     if fact == "STATUTE":
-        return bool(_STATUTE_RE.search(text))
+        lowered = text.lower()
+        return bool(("§" in text or "u.s.c." in lowered.replace(" ", "") or "gen. laws" in lowered
+                     or "penal code" in lowered or "rev. stat." in lowered) and _STATUTE_RE.search(text))
     if fact == "CHARGED_UNDER":
-        return bool(_STATUTE_RE.search(text) and (_CHARGE_RE.search(text) or re.search(r"\bviolat", text, re.I)))
+        return states_fact("STATUTE", text) and bool(states_fact("CHARGE", text) or re.search(r"\bviolat", text, re.I))
     return bool(_DAY_RE.search(text) or _DATE_RE.search(_NOT_A_YEAR.sub(" ", text)))
 
 

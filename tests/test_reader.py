@@ -446,7 +446,7 @@ def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state
 
     assert {fact(q) for q in ("What sentence did Viki Warren receive?", "How long was Weekes sentenced to?",
                               "What prison term did the district court give Celestin?", "What was her sentence?",
-                              "What was the sentence on Count 34?",
+                              "What was the sentence on Count 34?", "What was the sentence?",
                               "How much time is the armorer spending behind bars?",
                               "How long is Gutierrez Reed's sentence?")} == {"TERM"}
     # a reason, a grammatical sentence, a duration of something else
