@@ -117,7 +117,7 @@ CONVICTIONS = {**CHARGES,
 # imposed sentences was written.
 SENTENCES = {
     "147682_united-states-v-roa-medina.txt": ["It sentenced Roa-Medina to the statutory minimum term of 120 months",
-                                              "originally sentenced to a statutory minimum term of imprisonment of 120"],
+                                              "originally sentenced to a statutory minimum term of imprisonment"],
     "148834_united-states-v-laurent.txt": ["the court imposed a sentence of 84 months' imprisonment"],
     "148958_united-states-v-crooker.txt": ["sentenced to 262 months' imprisonment"],
     "150187_united-states-v-matos.txt": ["sentenced Defendant Anthony Matos to 84 months' imprisonment",

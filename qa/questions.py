@@ -290,8 +290,8 @@ _CHARGE_RE = re.compile(
     r"\b(?:pleaded|pled|plead|pleads|pleading) guilty\b|\bconvicted (?:of|on|for)\b|\bfound guilty\b", re.I)
 # Every alternative of _CHARGE_RE holds one of these.
 _CHARGE_WORDS = ("charg", "indict", "accused", "arrested", "suspicion", "count", "guilty", "convicted")
-_COUNTS_RE = re.compile(
-    r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b", re.I)
+_COUNTS_RE = re.compile(r"\b(?:\d+|" + "|".join(_NUMBER_NAMES) +
+                        r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))? counts?\b", re.I)
 
 # "What statute was he convicted under?", "Under what statute was he charged?": a statute, which a sentence citing
 # one gives ("in violation of 18 U.S.C. § 1343"); best one that also states the charge, not the statute of a motion
@@ -314,6 +314,46 @@ _FILING_QUESTION = re.compile(
 
 def asks_about_filing(question: QuestionInfo) -> bool:
     return bool(_FILING_QUESTION.search(_LEAD.sub("", question.text.lower()).strip()))
+
+
+# "Why was Baldwin sentenced to prison?", "When was Alec Baldwin convicted?": a question that takes a named person's
+# conviction or sentence as given. When the record says that person was cleared ("Baldwin's charges have been
+# dropped"), that is the answer: the premise is false.
+_PRESUMES_CONVICTION = re.compile(r"\b(?:convicted|sentenced|found guilty|imprisoned|jailed|incarcerated|"
+                                  r"behind bars|in prison|serving (?:a |an |his |her |their )?(?:\S+ )?sentence)\b")
+_OUTCOME_WORD = r"(?:dropped|dismissed|withdrawn|overturned|vacated|reversed|quashed|thrown out)"
+
+
+def presumes_conviction(question: QuestionInfo) -> bool:
+    return bool(question.proper) and bool(_PRESUMES_CONVICTION.search(question.text.lower()))
+
+
+def states_cleared(text: str, names: tuple[str, ...]) -> bool:
+    """Whether the sentence says one of these people was cleared: "Baldwin's charges have been dropped", "a decision
+    to dismiss involuntary manslaughter charges against Baldwin", "Alec Baldwin is no longer facing charges", "Smith
+    was acquitted". Said of another person, or with no name, it is not; nor is a motion or a contention that it
+    should be ("moved to dismiss the charges against Smith", "his contention that his conviction should be
+    vacated")."""
+    if not names:
+        return False
+    who = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+    done = r"(?:were|was|have been|has been|had been|are|is|got) (?:\w+ )?" + _OUTCOME_WORD
+    for m in re.finditer(
+            who + r"['’]s? (?:\w+ ){0,2}(?:charges?|case|conviction|indictment) " + done + r"|"
+            r"\b(?:dropped|dismissed|dismiss|drop|withdrew|withdrawn|overturned|vacated)\b"
+            r"[^.;]{0,50}?\b(?:charges?|conviction|indictment|case) against (?:\w+ ){0,2}" + who + r"\b|"
+            r"\b(?:charges?|conviction|indictment|case) against (?:\w+ ){0,2}" + who + r"\b[^.;]{0,40}?\b" + done + "|"
+            + who + r" (?:was|were|has been|had been|is|is now) "
+            r"(?:acquitted|cleared|exonerated|pardoned|found not guilty)|"
+            + who + r" (?:is|was|are|were) no longer (?:facing|charged)", text, re.I):
+        if not _ASKED_FOR.search(text[max(0, m.start() - 25):m.start() + 12]):
+            return True
+    return False
+
+
+# "moved to dismiss", "a motion to drop", "asked the court to vacate": asked for, not done.
+_ASKED_FOR = re.compile(r"\b(?:moved?|moving|motion|sought|seeks?|ask(?:s|ed)?|request(?:s|ed)?|urg(?:es|ed)|"
+                        r"argu(?:es|ed)|contend(?:s|ed)?|should|would|may|might|could)\b", re.I)
 
 
 # Numbers of legal text that look like years: "18 U.S.C. §§ 1344 and 2", "No. 08-2056", and the year of a cited

@@ -16,10 +16,11 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, states_fact
+from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, presumes_conviction,
+                        states_fact)
 from .reader_model import get_reader_model
-from .reading import (decision_sentences, filing_entries, keep_sentences, keep_stating, read_sentences,
-                      select_answer_sentences, short_span, stating_sentences)
+from .reading import (cleared_sentences, decision_sentences, filing_entries, keep_sentences, keep_stating,
+                      read_sentences, select_answer_sentences, short_span, stating_sentences)
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
@@ -69,34 +70,28 @@ def sentence_answer(q: Query) -> Answer:
     fact = asked_fact(q.info)
     # A docket records a filing in an entry that opens with its name; other entries only mention it.
     filings = filing_entries(q.resolved, q.passages, q.index) if asks_about_filing(q.info) else []
-    # The court's decision ("Affirmed.") shares no word with "Was the conviction upheld?", the "JUDGMENT as to" entry
-    # is one of a hundred dated entries, and "indicted on one count of" loses to "had earlier been charged": read
-    # them whatever the shortlist thinks of them.
-    if fact == "OUTCOME":
-        always = decision_sentences(q.passages, q.index)
-    elif fact == "CHARGE":
-        always = nearest(stating_sentences(fact, q.passages, q.index), q, q.settings.reader_candidates)
-    elif fact in PREFERRED_WITHIN:  # the best kind (a penalty imposed) and the kind at all (a docket's "60 Mos.")
-        half = max(1, q.settings.reader_candidates // 2)
-        always = list(dict.fromkeys(nearest(stating_sentences(PREFERRED_WITHIN[fact], q.passages, q.index), q, half)
-                                    + nearest(stating_sentences(fact, q.passages, q.index), q, half)))
-    else:
-        always = nearest(filings, q, q.settings.reader_candidates)
+    # "Why was Baldwin sentenced?" of a record saying his charges were dropped: that sentence answers.
+    cleared = cleared_sentences(q.info.proper, q.passages, q.index) if presumes_conviction(q.info) else []
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
-                             model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look, always)
-    if filings:
+                             model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look,
+                             always_read(q, fact, filings, cleared))
+    if cleared:  # before any stated fact: "How long was Baldwin sentenced to?" asks for a term he never got
+        reading = keep_sentences(reading, set(cleared).__contains__, preferred=True)
+    elif filings:
         reading = keep_sentences(reading, set(filings).__contains__, preferred=True)
-    if fact:  # "How old is she?" is answered only by a sentence that gives an age
+    if fact and not (reading.sentence_ids and reading.sentence_ids[0] in cleared):
+        # "How old is she?" is answered only by a sentence that gives an age
         reading = keep_stating(reading, fact, q.index)
         if fact in PREFERRED_WITHIN:  # "sentenced him to 15 years" before "punishable by ten years"
             reading = keep_stating(reading, PREFERRED_WITHIN[fact], q.index)
     # "What did the court do with the appeal?" asks for the court's decision, and "We affirm." is it, in words the
     # reader does not tie to the question (answerability 0.02-0.09 on the golden cases): the kind decides. So does
-    # the entry recording the filing asked about: it gives the date and who filed it.
+    # the entry recording the filing asked about (it gives the date and who filed it), and the sentence saying that
+    # the person whose conviction the question takes as given was cleared (the premise is false).
     best = reading.sentence_ids[0] if reading.sentence_ids else None
-    decided = best is not None and (best in filings or (fact == "OUTCOME"
-                                                        and states_fact(fact, q.index.sentences[best].text))
-                                    or (fact == "TERM" and sentence_of_the_party(q, best)))
+    decided = best is not None and (
+        best in filings or best in cleared or (fact == "OUTCOME" and states_fact(fact, q.index.sentences[best].text))
+        or (fact == "TERM" and sentence_of_the_party(q, best)))
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold
     # Off-topic: no sentence of the record comes near the question (below what 99.5% of answerable training
@@ -118,6 +113,26 @@ def sentence_answer(q: Query) -> Answer:
     q.timings["cite"] = (time.perf_counter() - t) * 1000.0
     return _answer(q, text=text, abstained=False, citations=citations, answerability=reading.answerability,
                    short_answer=short)
+
+
+def always_read(q: Query, fact: str | None, filings: list[int], cleared: list[int]) -> list[int]:
+    """The sentences read whatever the shortlist thinks of them, since the answer is of a kind the question's words do
+    not find: the court's decision ("Affirmed." shares no word with "Was the conviction upheld?"), the entry
+    recording a filing (one of a hundred dated entries), the sentence stating a charge ("indicted on one count of"
+    loses to "had earlier been charged"), a penalty or a statute, and the one saying the person asked about was
+    cleared. At most `reader_candidates` of each kind, the nearest to the question."""
+    n = q.settings.reader_candidates
+    if fact == "OUTCOME":
+        kinds = decision_sentences(q.passages, q.index)
+    elif fact == "CHARGE":
+        kinds = nearest(stating_sentences(fact, q.passages, q.index), q, n)
+    elif fact in PREFERRED_WITHIN:  # the best kind (a penalty imposed) and the kind at all (a docket's "60 Mos.")
+        half = max(1, n // 2)
+        kinds = (nearest(stating_sentences(PREFERRED_WITHIN[fact], q.passages, q.index), q, half)
+                 + nearest(stating_sentences(fact, q.passages, q.index), q, half))
+    else:
+        kinds = nearest(filings, q, n)
+    return list(dict.fromkeys([*nearest(cleared, q, n), *kinds]))
 
 
 def sentence_of_the_party(q: Query, sentence_id: int) -> bool:

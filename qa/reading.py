@@ -10,7 +10,7 @@ import numpy as np
 
 from .docket import named_filing
 from .index import CorpusIndex
-from .questions import PREFERRED_FACTS, QuestionInfo, states_fact
+from .questions import PREFERRED_FACTS, QuestionInfo, states_cleared, states_fact
 from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
@@ -96,6 +96,13 @@ def stating_sentences(fact: str, passages: list[Passage], index: CorpusIndex) ->
     """The sentences that state the asked-for fact (`states_fact`) in the documents the passages come from."""
     return [first + s.index for first in document_starts(passages, index)
             for s in index.documents[index.sentences[first].doc_id].sentences if states_fact(fact, s.text)]
+
+
+def cleared_sentences(names: tuple[str, ...], passages: list[Passage], index: CorpusIndex) -> list[int]:
+    """The sentences saying one of these people was cleared (`states_cleared`) in the documents the passages come
+    from."""
+    return [first + s.index for first in document_starts(passages, index)
+            for s in index.documents[index.sentences[first].doc_id].sentences if states_cleared(s.text, names)]
 
 
 def document_starts(passages: list[Passage], index: CorpusIndex) -> list[int]:

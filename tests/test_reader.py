@@ -668,6 +668,51 @@ def test_a_statute_question_is_answered_with_the_statute_of_the_charge_not_of_a_
     assert not answer.abstained and "§ 922(g)" in answer.citations[0].quote, answer.text
 
 
+def test_a_sentence_saying_a_named_person_was_cleared_is_recognised():
+    from qa.questions import analyse_question, presumes_conviction, states_cleared
+
+    assert presumes_conviction(analyse_question("Why was Baldwin sentenced to prison?"))
+    assert presumes_conviction(analyse_question("When was Alec Baldwin convicted of manslaughter?"))
+    assert not presumes_conviction(analyse_question("Why were the charges dropped?"))  # no one named
+    assert not presumes_conviction(analyse_question("Who is Baldwin?"))
+    baldwin = ("baldwin",)
+    for text in ("While Baldwin’s charges have been dropped, Hannah Gutierrez Reed was convicted.",
+                 "Morrissey has withdrawn her appeal of a judge’s decision to dismiss involuntary manslaughter charges "
+                 "against Baldwin.",
+                 "Alec Baldwin is no longer facing charges in the fatal shooting.", "Baldwin was acquitted in July."):
+        assert states_cleared(text, baldwin), text
+    # someone else; asked for, not done; a contention
+    for text in ("Reed was acquitted.", "The defense moved to dismiss the charges against Baldwin.",
+                 "Baldwin's lawyers argued that the charges against Baldwin should be dropped."):
+        assert not states_cleared(text, baldwin), text
+    assert not states_cleared("we note that Celestin's contention that his conviction should be vacated",
+                              ("celestin",))
+
+
+PREMISE_RECORD = ("Fraud case ends for one partner, prison for the other\n\n"
+                  "Prosecutors said both partners of the Tucson accounting firm took part in the scheme. "
+                  "Carla Smith’s charges were dropped in May after a key witness recanted. "
+                  "Her partner Dana Jones was convicted of wire fraud and sentenced to two years in federal prison. "
+                  "The firm has since closed.\n")
+
+
+@pytest.mark.parametrize("question,cited", [("Why was Smith sentenced to prison?", "Smith’s charges were dropped"),
+                                            ("How long was Smith sentenced to?", "Smith’s charges were dropped"),
+                                            ("When was Carla Smith convicted?", "Smith’s charges were dropped"),
+                                            ("What sentence did Jones receive?", "sentenced to two years")])
+def test_a_question_taking_a_cleared_persons_conviction_as_given_is_answered_with_what_cleared_them(
+        tmp_path, question, cited):
+    """Without the rule the three questions about Smith are answered with Jones's conviction and sentence
+    (answerability 0.42-0.85): the false premise affirmed."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.txt").write_text(PREMISE_RECORD)
+    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    assert not answer.abstained and cited in answer.citations[0].quote, answer.text
+
+
 CHARGE_RECORD = ("UNITED STATES v. MARCUS HOLLOWAY\n\n"
                  "Marcus Holloway appeals from his conviction and sentence. "
                  "In 2009 a grand jury returned an indictment against Holloway for possessing cocaine with intent to "
