@@ -303,6 +303,15 @@ _STATUTE_QUESTION = re.compile(
 _STATUTE_RE = re.compile(r"\b(?<!S\.)U\.\s?S\.\s?C\.(?:\s?A\.)?|(?<!U\.S\.S\.G\. )(?<!U\.S\.S\.G\.)§|"
                          r"\bGen\. Laws\b|\bPenal Code\b|\bRev\. Stat\.", re.I)
 
+# "Which case did the court rely on?", "What statute ...?": a question a bare citation answers.
+_AUTHORITY_QUESTION = re.compile(r"\b(?:cases?|precedents?|authority|authorities|cite|cites|cited|citations?|"
+                                 r"relied|rely|relies|statutes?|sections?|rules?|guidelines?|u\.s\.c|code|§)\b|§")
+
+
+def asks_for_authority(question: QuestionInfo) -> bool:
+    return bool(_AUTHORITY_QUESTION.search(question.text.lower()))
+
+
 # "When was the judgment entered?", "Who signed the plea agreement?": when a filing was made or who made it, which a
 # docket answers with the entry that records the filing (`qa.docket.entry_kind`), not with the entries that mention
 # it ("Judgment Returned Executed", an order about the plea agreements).

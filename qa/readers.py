@@ -16,8 +16,8 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, presumes_conviction,
-                        states_fact)
+from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, asks_for_authority,
+                        presumes_conviction, states_fact)
 from .reader_model import get_reader_model
 from .reading import (cleared_sentences, decision_sentences, filing_entries, keep_sentences, keep_stating,
                       read_sentences, select_answer_sentences, short_span, stating_sentences)
@@ -72,9 +72,10 @@ def sentence_answer(q: Query) -> Answer:
     filings = filing_entries(q.resolved, q.passages, q.index) if asks_about_filing(q.info) else []
     # "Why was Baldwin sentenced?" of a record saying his charges were dropped: that sentence answers.
     cleared = cleared_sentences(q.info.proper, q.passages, q.index) if presumes_conviction(q.info) else []
+    # A bare citation ("See Maryland v. Dyson, 527 U.S. 465 (1999).") answers only a question about authority.
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
                              model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look,
-                             always_read(q, fact, filings, cleared))
+                             always_read(q, fact, filings, cleared), citations=asks_for_authority(q.info))
     if cleared:  # before any stated fact: "How long was Baldwin sentenced to?" asks for a term he never got
         reading = keep_sentences(reading, set(cleared).__contains__, preferred=True)
     elif filings:

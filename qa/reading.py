@@ -14,7 +14,7 @@ from .questions import PREFERRED_FACTS, QuestionInfo, states_cleared, states_fac
 from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
-from .structure import DISPOSITION
+from .structure import DISPOSITION, is_citation
 from .text import first_distinct, terms
 
 
@@ -60,12 +60,19 @@ def is_headline(index: CorpusIndex, sentence_id: int) -> bool:
     return s.index == 0 and s.paragraph == 0 and s.text == doc.title and len(doc.sentences) > 1
 
 
-def candidate_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
+def candidate_sentences(passages: list[Passage], index: CorpusIndex, citations: bool = True) -> list[int]:
     """Every sentence of the retrieved passages once, in passage order, and each wording once (a sentence that
     an erratum or another filing repeats is read once); a headline summarises, so the sentences of the body are
-    the evidence to cite."""
-    ids = dict.fromkeys(sid for p in passages for sid in p.chunk.sentence_ids if not is_headline(index, sid))
+    the evidence to cite. Without `citations`, a sentence that is only a citation ("See Maryland v. Dyson, 527 U.S.
+    465 (1999).", `qa.structure.is_citation`) is left out, unless it is a caption line."""
+    ids = dict.fromkeys(sid for p in passages for sid in p.chunk.sentence_ids if not is_headline(index, sid)
+                        and (citations or not is_bare_citation(index, sid)))
     return first_distinct(ids, lambda sid: index.sentences[sid].text)
+
+
+def is_bare_citation(index: CorpusIndex, sentence_id: int) -> bool:
+    s = index.sentences[sentence_id]
+    return s.index not in index.documents[s.doc_id].roles and is_citation(s.text)
 
 
 @dataclass
@@ -130,14 +137,15 @@ def filing_entries(question: str, passages: list[Passage], index: CorpusIndex) -
 
 def read_sentences(question: str, passages: list[Passage], index: CorpusIndex, query_vector: np.ndarray,
                    model, n_candidates: int, cosine_weight: float = 0.0, second_look: float = 0.0,
-                   always_read: list[int] = ()) -> Reading:
+                   always_read: list[int] = (), citations: bool = True) -> Reading:
     """Score the best `n_candidates` sentences of the passages (`shortlist`: dense similarity and BM25, of each
     sentence alone and in its context) with the cross-encoder in one batched forward pass, and rank them by its
     logit + `cosine_weight` x the question's cosine similarity to the sentence. When none of them answers with
     probability `second_look` or more, the next `n_candidates` of the shortlist are read too, in a second pass: a
     question in other words than the record's is the one whose answer the cheap shortlist ranks low. The
-    sentences `always_read` are read in the first pass whatever the shortlist thinks of them."""
-    ids = candidate_sentences(passages, index)
+    sentences `always_read` are read in the first pass whatever the shortlist thinks of them; bare citations only
+    with `citations`."""
+    ids = candidate_sentences(passages, index, citations)
     if always_read:  # first, so that a decision an opinion saved twice repeats is read once, as the copy asked for
         ids = first_distinct([*always_read, *ids], lambda sid: index.sentences[sid].text)
     if not ids:

@@ -397,8 +397,8 @@ def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, mon
     seen = []
     real = qa.readers.read_sentences
 
-    def spy(question, passages, index, query_vector, *rest):
-        reading = real(question, passages, index, query_vector, *rest)
+    def spy(question, passages, index, query_vector, *rest, **options):
+        reading = real(question, passages, index, query_vector, *rest, **options)
         seen.append((reading, index.sentence_vectors[reading.sentence_ids] @ query_vector))
         return reading
 
@@ -720,6 +720,38 @@ def test_a_question_taking_a_cleared_persons_conviction_as_given_is_answered_wit
     (corpus / "news.txt").write_text(PREMISE_RECORD)
     answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
     assert not answer.abstained and cited in answer.citations[0].quote, answer.text
+
+
+CITING_RECORD = ("UNITED STATES v. RAY OKAFOR\n\n"
+                 "Officers stopped Okafor's car on Route 9 after it ran a red light. "
+                 "They searched the car without a warrant and found a loaded pistol under the seat. "
+                 "See Arizona v. Gant, 556 U.S. 332, 343 (2009). "
+                 "The district court denied Okafor's motion to suppress the pistol. "
+                 "We affirm.\n")
+
+
+def test_a_bare_citation_answers_a_question_about_authority_and_no_other(tmp_path, monkeypatch):
+    """An opinion backs each point with a citation; a sentence that is nothing else is read only for a question
+    about cases, statutes or rules (golden weekes-drug-predicates was not shortlisted among them)."""
+    import qa.reading
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "opinion.txt").write_text(CITING_RECORD)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    answer = engine.ask("Which case did the court cite on searching a car without a warrant?")
+    assert not answer.abstained and "Arizona v. Gant" in answer.citations[0].quote, answer.text
+    read = []
+    original = qa.reading.read_candidates
+
+    def spy(question, sentence_ids, index, model):
+        read.extend(index.sentences[sid].text for sid in sentence_ids)
+        return original(question, sentence_ids, index, model)
+
+    monkeypatch.setattr(qa.reading, "read_candidates", spy)
+    engine.ask("Was there a search warrant?", reader_candidates=8)
+    assert read and not any("Gant" in text for text in read), read
 
 
 CHARGE_RECORD = ("UNITED STATES v. MARCUS HOLLOWAY\n\n"

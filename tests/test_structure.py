@@ -491,3 +491,23 @@ def test_a_caption_line_is_read_and_found_by_its_role(tmp_path):
     assert not author.abstained and "CAMPBELL, Senior Circuit Judge." in [" ".join(c.quote.split()) for c in author.citations]
     issued = engine.ask("On what date was the opinion issued?")
     assert not issued.abstained and "February 16, 1993" in [" ".join(c.quote.split()) for c in issued.citations]
+
+
+@pytest.mark.parametrize("sentence,citation", [
+    ("See Maryland v. Dyson, 527 U.S. 465, 467 (1999) (per curiam).", True),
+    ("Id. at 407.", True),
+    ("18 U.S.C. § 3582(c)(2).", True),
+    ("United States v. Maldonado, No. 09-1626, 2010 WL 2898250, at *1 n.1 (1st Cir. July 26, 2010) (citing 18 U.S.C. "
+     "§ 3553(f)(2)-(5)).", True),
+    ("See Fed. R. Evid. 803(2).", True),
+    # prose that cites, prose that names a case, prose without a citation
+    ("But we rejected this argument in United States v. Moore, 286 F.3d 47, 49 (1st Cir. 2002), and see nothing in "
+     "the Supreme Court's intervening decision.", False),
+    ("The jury found Smith v. Jones persuasive in every respect here.", False),
+    ("We affirm.", False),
+    ("B. Procedural History", False),
+])
+def test_a_sentence_that_is_only_a_citation_is_recognised(sentence, citation):
+    from qa.structure import is_citation
+
+    assert is_citation(sentence) is citation
