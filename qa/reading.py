@@ -101,15 +101,19 @@ def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]
 
 def stating_sentences(fact: str, passages: list[Passage], index: CorpusIndex) -> list[int]:
     """The sentences that state the asked-for fact (`states_fact`) in the documents the passages come from."""
-    return [first + s.index for first in document_starts(passages, index)
-            for s in index.documents[index.sentences[first].doc_id].sentences if states_fact(fact, s.text)]
+    return document_sentences(passages, index, lambda text: states_fact(fact, text))
 
 
 def cleared_sentences(names: tuple[str, ...], passages: list[Passage], index: CorpusIndex) -> list[int]:
     """The sentences saying one of these people was cleared (`states_cleared`) in the documents the passages come
     from."""
+    return document_sentences(passages, index, lambda text: states_cleared(text, names))
+
+
+def document_sentences(passages: list[Passage], index: CorpusIndex, accept) -> list[int]:
+    """The record positions of the sentences whose text `accept`s, in the documents the passages come from."""
     return [first + s.index for first in document_starts(passages, index)
-            for s in index.documents[index.sentences[first].doc_id].sentences if states_cleared(s.text, names)]
+            for s in index.documents[index.sentences[first].doc_id].sentences if accept(s.text)]
 
 
 def document_starts(passages: list[Passage], index: CorpusIndex) -> list[int]:
@@ -123,12 +127,8 @@ def filing_entries(question: str, passages: list[Passage], index: CorpusIndex) -
     ("When was the judgment entered?": the "JUDGMENT as to ..." entries, `qa.docket.named_filing`), the kind named
     in most words first ("notice of appeal" over "notice") and named whole before named without its modifiers
     ("amended judgment" for "the judgment" only when there is no plain one). Empty when it names none."""
-    scored: dict[int, tuple[int, bool]] = {}
-    for first in document_starts(passages, index):
-        for sentence in index.documents[index.sentences[first].doc_id].sentences:
-            named = named_filing(question, sentence.text)
-            if named:
-                scored[first + sentence.index] = named
+    scored = {sid: named_filing(question, index.sentences[sid].text)
+              for sid in document_sentences(passages, index, lambda text: named_filing(question, text) is not None)}
     if not scored:
         return []
     best = max(scored.values())
