@@ -9,7 +9,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 from .docket import entry_kind
-from .structure import states_disposition
+from .structure import ARGUED, ISSUED, states_disposition
 from .text import STOPWORDS, terms, words
 
 # ------------------------------------------------------------------------------------------- question analysis
@@ -302,6 +302,24 @@ _STATUTE_QUESTION = re.compile(
     r"violating|breached?|broke|break)\b")
 _STATUTE_RE = re.compile(r"\b(?<!S\.)U\.\s?S\.\s?C\.(?:\s?A\.)?|(?<!U\.S\.S\.G\. )(?<!U\.S\.S\.G\.)§|"
                          r"\bGen\. Laws\b|\bPenal Code\b|\bRev\. Stat\.", re.I)
+
+# "When was the case argued?", "When was the opinion issued?": a date an opinion's caption gives on a line of its own
+# ("Argued May 4, 2010", "July 9, 2010": the ARGUED and ISSUED roles), or does not give at all.
+_CAPTION_DATE_QUESTIONS = (
+    (ARGUED, re.compile(r"^(?:when|on what (?:date|day)|what (?:date|day)) (?:was|were|did) (?:the )?"
+                        r"(?:case|appeal|matter|oral arguments?)s? (?:argued|heard|submitted)\b|"
+                        r"^when did (?:the )?(?:court|panel|judges) hear (?:the )?(?:case|appeal|argument)")),
+    (ISSUED, re.compile(r"^(?:when|on what (?:date|day)|what (?:date|day)) (?:was|were|did) (?:the )?"
+                        r"(?:case|appeal|opinion|decision)s? (?:decided|issued|released|handed down)\b|"
+                        r"^when did (?:the )?(?:court|panel) (?:decide|rule on|issue)\b")),
+)
+
+
+def asked_caption_date(question: QuestionInfo) -> str | None:
+    """The caption role (`ARGUED`, `ISSUED`) of the date the question asks for, or None."""
+    lowered = _LEAD.sub("", question.text.lower()).strip()
+    return next((role for role, pattern in _CAPTION_DATE_QUESTIONS if pattern.search(lowered)), None)
+
 
 # "Which case did the court rely on?", "What statute ...?": a question a bare citation answers.
 _AUTHORITY_QUESTION = re.compile(r"\b(?:cases?|precedents?|authority|authorities|cite|cites|cited|citations?|"

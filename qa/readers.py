@@ -16,11 +16,11 @@ from .errors import QAError
 from .extractive import DEFAULT_THRESHOLD, cite_span, get_reader
 from .generation import build_messages, get_generator
 from .index import CorpusIndex
-from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_fact, asks_about_filing, asks_for_authority,
-                        presumes_conviction, states_fact)
+from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_caption_date, asked_fact, asks_about_filing,
+                        asks_for_authority, presumes_conviction, states_fact)
 from .reader_model import get_reader_model
 from .reading import (cleared_sentences, decision_sentences, filing_entries, keep_sentences, keep_stating,
-                      read_sentences, select_answer_sentences, short_span, stating_sentences)
+                      read_sentences, role_sentences, select_answer_sentences, short_span, stating_sentences)
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
 from .verification import verify
@@ -72,10 +72,16 @@ def sentence_answer(q: Query) -> Answer:
     filings = filing_entries(q.resolved, q.passages, q.index) if asks_about_filing(q.info) else []
     # "Why was Baldwin sentenced?" of a record saying his charges were dropped: that sentence answers.
     cleared = cleared_sentences(q.info.proper, q.passages, q.index) if presumes_conviction(q.info) else []
+    # "When was the case argued?" of an opinion: its caption's date line, or nothing ("Roa-Medina argues ..." 0.55).
+    role = asked_caption_date(q.info)
+    dated = role_sentences(role, q.passages, q.index) if role else None
     # A bare citation ("See Maryland v. Dyson, 527 U.S. 465 (1999).") answers only a question about authority.
     reading = read_sentences(q.resolved, q.passages, q.index, q.query_vector, model, q.settings.reader_candidates,
                              model.rank_cosine_weight if bundled else 0.0, q.settings.reader_second_look,
-                             always_read(q, fact, filings, cleared), citations=asks_for_authority(q.info))
+                             [*(dated or []), *always_read(q, fact, filings, cleared)],
+                             citations=asks_for_authority(q.info))
+    if dated is not None:  # required: an opinion that prints no such line does not say
+        reading = keep_sentences(reading, set(dated).__contains__)
     if cleared:  # before any stated fact: "How long was Baldwin sentenced to?" asks for a term he never got
         reading = keep_sentences(reading, set(cleared).__contains__, preferred=True)
     elif filings:
@@ -91,7 +97,8 @@ def sentence_answer(q: Query) -> Answer:
     # the person whose conviction the question takes as given was cleared (the premise is false).
     best = reading.sentence_ids[0] if reading.sentence_ids else None
     decided = best is not None and (
-        best in filings or best in cleared or (fact == "OUTCOME" and states_fact(fact, q.index.sentences[best].text))
+        best in filings or best in cleared or best in (dated or ())
+        or (fact == "OUTCOME" and states_fact(fact, q.index.sentences[best].text))
         or (fact == "TERM" and sentence_of_the_party(q, best)))
     calibrated = q.settings.abstain_threshold is None  # an explicit threshold replaces all of the calibration
     threshold = model.threshold if calibrated else q.settings.abstain_threshold

@@ -99,6 +99,16 @@ def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]
             for i, role in sorted(index.documents[index.sentences[first].doc_id].roles.items()) if role == DISPOSITION]
 
 
+def role_sentences(role: str, passages: list[Passage], index: CorpusIndex) -> list[int] | None:
+    """The caption lines with this role (`qa.structure.caption_roles`) in the documents the passages come from; None
+    when none of those documents is a court paper with a caption (a news story dates nothing so)."""
+    starts = document_starts(passages, index)
+    documents = [index.documents[index.sentences[first].doc_id] for first in starts]
+    if not any(doc.roles for doc in documents):
+        return None
+    return [first + i for first, doc in zip(starts, documents) for i, r in sorted(doc.roles.items()) if r == role]
+
+
 def stating_sentences(fact: str, passages: list[Passage], index: CorpusIndex) -> list[int]:
     """The sentences that state the asked-for fact (`states_fact`) in the documents the passages come from."""
     return document_sentences(passages, index, lambda text: states_fact(fact, text))

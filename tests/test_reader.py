@@ -807,6 +807,34 @@ def test_an_outcome_question_is_answered_with_the_courts_disposition(tmp_path, q
 WEEKES = Path(__file__).resolve().parents[2] / "shared" / "data" / "court" / "150362_united-states-v-weekes.txt"
 
 
+def test_caption_date_questions_are_recognised():
+    from qa.questions import analyse_question, asked_caption_date
+    from qa.structure import ARGUED, ISSUED
+
+    def role(question):
+        return asked_caption_date(analyse_question(question))
+
+    assert [role(q) for q in ("When was the case argued?", "On what date was the appeal heard?",
+                              "When did the court hear the case?")] == [ARGUED] * 3
+    assert [role(q) for q in ("When was the case decided?", "When was the opinion issued?",
+                              "When did the court decide?")] == [ISSUED] * 3
+    assert [role(q) for q in ("When was Weekes arrested?", "When did Weekes argue that?")] == [None] * 2
+
+
+@pytest.mark.skipif(not WEEKES.is_file(), reason=f"the court record is not at {WEEKES} (shared data absent)")
+def test_a_caption_date_is_answered_from_the_captions_date_line_or_not_at_all(tmp_path):
+    """Before the rule "When was the case decided?" cited a sentence about a decision, and "When was the case
+    argued?", which no opinion here says, one about an argument."""
+    from qa import Engine
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(WEEKES, corpus / WEEKES.name)
+    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    decided = engine.ask("When was the case decided?")
+    assert not decided.abstained and decided.citations[0].quote.strip() == "July 9, 2010", decided.text
+    assert engine.ask("When was the case argued?").abstained
+
+
 @pytest.mark.skipif(not WEEKES.is_file(), reason=f"the court record is not at {WEEKES} (shared data absent)")
 def test_an_outcome_question_reads_the_courts_decision_even_when_the_shortlist_leaves_it_out(tmp_path):
     """With one candidate read, the shortlist picks a sentence that shares the question's words ("his direct appeal
