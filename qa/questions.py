@@ -401,25 +401,17 @@ PREFERRED_WITHIN = {"TERM": "IMPOSED", "STATUTE": "CHARGED_UNDER"}
 
 def asked_fact(question: QuestionInfo) -> str | None:
     """"AGE", "DATE", "AMOUNT" or "TERM" when the question asks for an age, a calendar date, an amount of money or
-    a criminal sentence, which only a sentence that states one answers; "OUTCOME" when it asks how a court decided
-    and "CHARGE" when it asks what someone was charged with, which a sentence stating the decision or the charge
-    answers best (`PREFERRED_FACTS`); None for every other question."""
+    a criminal sentence, which only a sentence that states one answers; "OUTCOME", "STATUTE" or "CHARGE" when it
+    asks how a court decided, under which statute or what someone was charged with, which a sentence stating the
+    decision, the statute or the charge answers best (`PREFERRED_FACTS`); None for every other question."""
     lowered = _LEAD.sub("", question.text.lower()).strip()
-    if _AGE_QUESTION.search(lowered):
-        return "AGE"
-    if _DAY_QUESTION.search(lowered):
-        return "DATE"
-    if _MONEY_QUESTION.search(lowered):
-        return "AMOUNT"
-    if _TERM_QUESTION.search(lowered):
-        return "TERM"
-    if _OUTCOME_QUESTION.search(lowered):
-        return "OUTCOME"
-    if _STATUTE_QUESTION.search(lowered):
-        return "STATUTE"
-    if _CHARGE_QUESTION.search(lowered):
-        return "CHARGE"
-    return None
+    return next((fact for fact, pattern in _FACT_QUESTIONS if pattern.search(lowered)), None)
+
+
+# The first that matches: "What statute was he charged under?" asks for a statute, not for the charge.
+_FACT_QUESTIONS = (("AGE", _AGE_QUESTION), ("DATE", _DAY_QUESTION), ("AMOUNT", _MONEY_QUESTION),
+                   ("TERM", _TERM_QUESTION), ("OUTCOME", _OUTCOME_QUESTION), ("STATUTE", _STATUTE_QUESTION),
+                   ("CHARGE", _CHARGE_QUESTION))
 
 
 @lru_cache(maxsize=1 << 16)
