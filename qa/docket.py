@@ -16,8 +16,9 @@ from dataclasses import dataclass
 # A row's opening, at the left margin: a date (2005-09-13, 09/13/2005, 9/13/05), optionally in brackets, then the
 # entry number as "#187", "#None" (an unnumbered minute entry) or a bare number set off by spaces, then the docket
 # text. (A wrapped line of docket text is indented under the text column, even when it starts with a date.)
+_DATE = r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"
 _ENTRY_LINE = re.compile(
-    r"[ \t]{0,3}\[?(?P<date>\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
+    r"[ \t]{0,3}\[?(?P<date>" + _DATE + r")\]?"
     r"(?:[ \t]*#[ \t]*(?P<hash>\d{1,6}|None)[ \t]*:?|[ \t]{2,}(?P<bare>\d{1,6})(?=[ \t]{2,}))?"
     r"[ \t]*[:\-\u2013\u2014]?[ \t]+(?P<text>\S)")
 _ENTERED = re.compile(r"\(Entered:\s*([0-9/\-]{6,10})\)")
@@ -110,7 +111,7 @@ def entry_kind(text: str) -> str | None:
 
 
 # An entry's head as ingest reads it, whitespace collapsed: "[2005-09-13] #187: " or "09/13/2005 187 ".
-_ENTRY_HEAD = re.compile(r"\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\]?"
+_ENTRY_HEAD = re.compile(r"\[?(?:" + _DATE + r")\]?"
                          r"(?:\s*#\s*(?:\d{1,6}|None)\s*:?|\s+\d{1,6}(?=\s))?\s*[:\-\u2013\u2014]?\s+(?=\S)")
 
 

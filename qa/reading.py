@@ -137,8 +137,9 @@ def filing_entries(question: str, passages: list[Passage], index: CorpusIndex) -
     ("When was the judgment entered?": the "JUDGMENT as to ..." entries, `qa.docket.named_filing`), the kind named
     in most words first ("notice of appeal" over "notice") and named whole before named without its modifiers
     ("amended judgment" for "the judgment" only when there is no plain one). Empty when it names none."""
-    scored = {sid: named_filing(question, index.sentences[sid].text)
-              for sid in document_sentences(passages, index, lambda text: named_filing(question, text) is not None)}
+    named = {sid: named_filing(question, index.sentences[sid].text)
+             for sid in document_sentences(passages, index, lambda text: True)}
+    scored = {sid: n for sid, n in named.items() if n is not None}
     if not scored:
         return []
     best = max(scored.values())
