@@ -56,6 +56,8 @@ MAX_SENTENCE_TOKENS = 96
 # A longer candidate (a docket entry, a sentence of an opinion with its citations) is read in windows of
 # MAX_SENTENCE_TOKENS that overlap by this much, not cut: who signed an order and when it was entered come last.
 WINDOW_OVERLAP_TOKENS = 24
+# In bf16 the reader's token count is rounded up to a multiple of this (`ReaderNetwork.read`).
+BF16_TOKEN_BUCKET = 64
 
 
 def bundled_encoder_path() -> str:
@@ -112,54 +114,55 @@ def build_network(encoder, span_weight: float = 0.5):
                 attention.qkv = fused
                 del attention.query, attention.key, attention.value
 
-        def read(self, input_ids, attention_mask, token_type_ids, sentence_mask):
+        def read(self, input_ids, attention_mask, token_type_ids, sentence_mask, token_bucket: int = 1):
             """The forward pass of `forward` (after `fuse_attention_inputs`) over the real tokens only.
 
             Rows of 20 and 96 tokens share a batch: padded, every matrix multiply would run over 8 x 96 positions.
-            Here the multiplies see only the real tokens, and only attention runs on the padded (rows, length)
-            grid: one pass, whatever the lengths (on the court records 10% less time than padded passes split by
-            length)."""
+            Here the matrix multiplies see the rows' real tokens stacked, and attention runs row by row.
+            `token_bucket` pads that stack with rows of zeros to a multiple of it: oneDNN builds a kernel for
+            each new matrix shape it meets (about 20 ms a question on the court record on a CPU with AMX, where
+            every question's token count was new), and a few shapes are soon all built. Matrix rows do not
+            mix, so the padding changes no real token's value."""
             F = nn.functional
             rows, length = input_ids.shape
             encoder = self.encoder
+            lengths = attention_mask.sum(1).tolist()
+            total = sum(lengths)
+            padding = -total % token_bucket
             real = attention_mask.reshape(-1).nonzero().squeeze(1)
             states = encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-            states = states.reshape(rows * length, -1)[real]
-            keep = attention_mask.bool()
+            states = F.pad(states.reshape(rows * length, -1)[real], (0, 0, 0, padding))
             heads = encoder.config.num_attention_heads
             for layer in encoder.encoder.layer:
                 qkv = layer.attention.self.qkv(states)
-                grid = qkv.new_zeros(rows * length, qkv.shape[-1])
-                grid[real] = qkv
-                query, key, value = grid.view(rows, length, 3, heads, -1).permute(2, 0, 3, 1, 4)
-                attended = attention(query, key, value, keep)
-                attended = attended.transpose(1, 2).reshape(rows * length, -1)[real]
+                attended = F.pad(attention_by_row(qkv[:total], lengths, heads), (0, 0, 0, padding))
                 output = layer.attention.output
                 states = output.LayerNorm(output.dense(attended) + states)
                 output = layer.output
                 states = output.LayerNorm(output.dense(F.gelu(layer.intermediate.dense(states))) + states)
-            grid = states.new_zeros(rows * length, states.shape[-1])
-            grid[real] = states
-            grid = grid.view(rows, length, -1)
-            scores = self.score(grid[:, 0]).squeeze(-1).float()
-            span = self.span(grid).float()
-            neg = torch.finfo(span.dtype).min / 2
+            first = torch.tensor([0] + lengths[:-1]).cumsum(0)
+            scores = self.score(states[first]).squeeze(-1).float()
+            neg = torch.finfo(torch.float32).min / 2
+            span = states.new_full((rows * length, 2), neg, dtype=torch.float32)
+            span[real] = self.span(states)[:total].float()
+            span = span.view(rows, length, 2)
             return {"scores": scores, "start": span[..., 0].masked_fill(~sentence_mask, neg),
-                    "end": span[..., 1].masked_fill(~sentence_mask, neg), "states": grid[:, 0].float()}
+                    "end": span[..., 1].masked_fill(~sentence_mask, neg), "states": states[first].float()}
 
     return ReaderNetwork(encoder)
 
 
-def attention(query, key, value, keep):
-    """Scaled dot-product attention of (rows, heads, length, head size) tensors, where `keep` (rows, length) masks
-    out padding. Two batched matrix multiplies: for rows this short (up to ~170 tokens) they take 3 ms less a
-    question on the court records than torch's fused CPU kernel, which is built for long sequences."""
+def attention_by_row(qkv, lengths: list[int], heads: int):
+    """Self-attention of each row's own tokens, from the stacked (tokens, 3 x hidden) query-key-value products of
+    rows `lengths` long. Row by row, torch's fused kernel sees no padding and needs no mask: on the court record
+    a tenth faster than one masked pass over the padded (rows, length) grid."""
     torch = _torch()
-    rows, heads, length, size = query.shape
-    bias = torch.zeros(rows, 1, length, dtype=query.dtype).masked_fill_(~keep[:, None, :], -1e4)
-    scores = torch.baddbmm(bias.repeat_interleave(heads, 0), query.reshape(rows * heads, length, size),
-                           key.reshape(rows * heads, length, size).transpose(1, 2), alpha=size ** -0.5)
-    return torch.bmm(scores.softmax(-1), value.reshape(rows * heads, length, size)).view(rows, heads, length, size)
+    F = torch.nn.functional
+    attended = []
+    for piece in qkv.split(lengths):
+        query, key, value = piece.view(1, len(piece), 3, heads, -1).permute(2, 0, 3, 1, 4)
+        attended.append(F.scaled_dot_product_attention(query, key, value).transpose(1, 2).reshape(len(piece), -1))
+    return torch.cat(attended)
 
 
 def reader_loss(scores, start, end, group_size, candidate_mask, target, span_start, span_end,
@@ -443,8 +446,10 @@ class SentenceReaderModel:
         with self._lock, torch.inference_mode():
             if self.precision == "bf16":
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    out = self.network.read(**inputs)
+                    out = self.network.read(**inputs, token_bucket=BF16_TOKEN_BUCKET)
             else:
+                # fp32 and int8 matrix multiplies are not built per shape, and int8 scales each activation
+                # matrix by its largest value, which padding rows would change.
                 out = self.network.read(**inputs)
         row_scores = out["scores"].float().numpy()
         starts, ends = out["start"].float().numpy(), out["end"].float().numpy()

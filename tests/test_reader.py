@@ -11,7 +11,7 @@ import pytest
 
 from qa.errors import ModelLoadError
 from qa.reader_model import (ACTIVATION_RANGES, ANSWERABILITY_HEAD, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS,
-                             MODEL_DIR, WEIGHTS, SentenceReaderModel, attention, best_span, build_network,
+                             MODEL_DIR, WEIGHTS, SentenceReaderModel, attention_by_row, best_span, build_network,
                              bundled_encoder_path, encode_pairs, get_reader_model, window_starts)
 from qa.documents import parse_document
 from qa.reading import context_position, sentence_context
@@ -85,18 +85,33 @@ def test_reading_real_tokens_only_equals_the_padded_forward_pass_training_runs()
         assert torch.allclose(got[end][inside], expected[end][inside], atol=1e-4)
 
 
-def test_attention_equals_torchs_and_ignores_padding():
+def test_attention_by_row_equals_torchs_masked_attention_over_the_padded_grid():
     import torch
 
     generator = torch.Generator().manual_seed(0)
-    query, key, value = (torch.randn(3, 12, 9, 32, generator=generator) for _ in range(3))
-    keep = torch.arange(9)[None, :] < torch.tensor([9, 4, 1])[:, None]
+    lengths, heads, size = [9, 4, 1], 12, 32
+    qkv = torch.randn(sum(lengths), 3 * heads * size, generator=generator)
+    grid = torch.zeros(len(lengths), max(lengths), 3 * heads * size)
+    keep = torch.arange(max(lengths))[None, :] < torch.tensor(lengths)[:, None]
+    grid[keep] = qkv
+    query, key, value = grid.view(len(lengths), max(lengths), 3, heads, size).permute(2, 0, 3, 1, 4)
     expected = torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=keep[:, None, None, :])
-    assert torch.allclose(attention(query, key, value, keep), expected, atol=1e-5)
-    # what a padding position holds changes nothing
-    noisy = key.clone()
-    noisy[1, :, 4:] = 1e3
-    assert torch.allclose(attention(query, noisy, value, keep), expected, atol=1e-5)
+    expected = expected.transpose(1, 2).reshape(len(lengths), max(lengths), -1)[keep]
+    assert torch.allclose(attention_by_row(qkv, lengths, heads), expected, atol=1e-5)
+
+
+def test_padding_the_token_count_to_a_bucket_changes_no_score_or_span(model):
+    import torch
+
+    enc = encode_pairs(model.tokenizer, "Who was the film's armorer?", ["Baldwin fired the gun.", LONG_SENTENCE],
+                       ["", "The trial ended."])
+    inputs = {name: torch.from_numpy(getattr(enc, name))
+              for name in ("input_ids", "attention_mask", "token_type_ids", "sentence_mask")}
+    assert enc.attention_mask.sum() % 64  # the bucket adds rows
+    with torch.inference_mode():
+        exact, bucketed = model.network.read(**inputs), model.network.read(**inputs, token_bucket=64)
+    for name in ("scores", "start", "end", "states"):
+        assert torch.allclose(exact[name], bucketed[name], atol=1e-4)
 
 
 def test_a_row_reads_the_same_whatever_shares_its_pass(model):
@@ -259,7 +274,7 @@ def test_int8_smoothing_moves_activation_ranges_into_the_weights_without_changin
 
 def test_bf16_reader_packs_its_matrices_once_and_reads_as_autocast_over_float32_does():
     """The weights are cast (and packed for oneDNN) once at load instead of on every forward pass; the arithmetic
-    is autocast's."""
+    is autocast's, up to the order in which oneDNN's kernels, chosen by matrix shape, sum in bf16."""
     import torch
 
     from qa.embedding import _packed_linear_class
@@ -278,7 +293,7 @@ def test_bf16_reader_packs_its_matrices_once_and_reads_as_autocast_over_float32_
     assert autocast_over_float32.network.score.weight.dtype == torch.float32
     expected = autocast_over_float32.read(question, sentences, contexts)
     got = bf16.read(question, sentences, contexts)
-    assert np.array_equal(got.scores, expected.scores) and got.spans == expected.spans
+    assert np.allclose(got.scores, expected.scores, atol=0.05) and got.spans == expected.spans
 
 
 def test_engine_scores_at_most_reader_candidates(engine, monkeypatch):
