@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import pack_linear_weights
+from .embedding import encode_real_tokens, fuse_attention_inputs, pack_linear_weights
 from .errors import ModelLoadError
 from .index import file_sha256
 
@@ -104,65 +104,25 @@ def build_network(encoder, span_weight: float = 0.5):
 
         def fuse_attention_inputs(self) -> None:
             """For reading only: each layer's query, key and value matrices become one, a single multiply."""
-            for layer in self.encoder.encoder.layer:
-                attention = layer.attention.self
-                parts = [attention.query, attention.key, attention.value]
-                fused = nn.Linear(parts[0].in_features, 3 * parts[0].out_features)
-                with torch.no_grad():
-                    fused.weight.copy_(torch.cat([p.weight for p in parts]))
-                    fused.bias.copy_(torch.cat([p.bias for p in parts]))
-                attention.qkv = fused
-                del attention.query, attention.key, attention.value
+            fuse_attention_inputs(self.encoder)
 
         def read(self, input_ids, attention_mask, token_type_ids, sentence_mask, token_bucket: int = 1):
-            """The forward pass of `forward` (after `fuse_attention_inputs`) over the real tokens only.
-
-            Rows of 20 and 96 tokens share a batch: padded, every matrix multiply would run over 8 x 96 positions.
-            Here the matrix multiplies see the rows' real tokens stacked, and attention runs row by row.
-            `token_bucket` pads that stack with rows of zeros to a multiple of it: oneDNN builds a kernel for
-            each new matrix shape it meets (about 20 ms a question on the court record on a CPU with AMX, where
-            every question's token count was new), and a few shapes are soon all built. Matrix rows do not
-            mix, so the padding changes no real token's value."""
-            F = nn.functional
+            """The forward pass of `forward` (after `fuse_attention_inputs`) over the real tokens only
+            (`encode_real_tokens`), the heads over the token count rounded up to `token_bucket`."""
             rows, length = input_ids.shape
-            encoder = self.encoder
-            lengths = attention_mask.sum(1).tolist()
+            states, lengths = encode_real_tokens(self.encoder, input_ids, attention_mask, token_type_ids,
+                                                 token_bucket)
             total = sum(lengths)
-            padding = -total % token_bucket
-            real = attention_mask.reshape(-1).nonzero().squeeze(1)
-            states = encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-            states = F.pad(states.reshape(rows * length, -1)[real], (0, 0, 0, padding))
-            heads = encoder.config.num_attention_heads
-            for layer in encoder.encoder.layer:
-                qkv = layer.attention.self.qkv(states)
-                attended = F.pad(attention_by_row(qkv[:total], lengths, heads), (0, 0, 0, padding))
-                output = layer.attention.output
-                states = output.LayerNorm(output.dense(attended) + states)
-                output = layer.output
-                states = output.LayerNorm(output.dense(F.gelu(layer.intermediate.dense(states))) + states)
             first = torch.tensor([0] + lengths[:-1]).cumsum(0)
             scores = self.score(states[first]).squeeze(-1).float()
             neg = torch.finfo(torch.float32).min / 2
             span = states.new_full((rows * length, 2), neg, dtype=torch.float32)
-            span[real] = self.span(states)[:total].float()
+            span[attention_mask.reshape(-1).nonzero().squeeze(1)] = self.span(states)[:total].float()
             span = span.view(rows, length, 2)
             return {"scores": scores, "start": span[..., 0].masked_fill(~sentence_mask, neg),
                     "end": span[..., 1].masked_fill(~sentence_mask, neg), "states": states[first].float()}
 
     return ReaderNetwork(encoder)
-
-
-def attention_by_row(qkv, lengths: list[int], heads: int):
-    """Self-attention of each row's own tokens, from the stacked (tokens, 3 x hidden) query-key-value products of
-    rows `lengths` long. Row by row, torch's fused kernel sees no padding and needs no mask: on the court record
-    a tenth faster than one masked pass over the padded (rows, length) grid."""
-    torch = _torch()
-    F = torch.nn.functional
-    attended = []
-    for piece in qkv.split(lengths):
-        query, key, value = piece.view(1, len(piece), 3, heads, -1).permute(2, 0, 3, 1, 4)
-        attended.append(F.scaled_dot_product_attention(query, key, value).transpose(1, 2).reshape(len(piece), -1))
-    return torch.cat(attended)
 
 
 def reader_loss(scores, start, end, group_size, candidate_mask, target, span_start, span_end,

@@ -77,6 +77,20 @@ def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float
     assert np.array_equal(bf16.encode(texts), autocast_over_float32.encode(texts))
 
 
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_questions_vector_is_the_one_sentence_transformers_gives(precision):
+    """Questions skip sentence-transformers' batching (`encode_real_tokens`, the reader's pass): the vector must be
+    the one the index's sentences were embedded like, whatever the question's length (one word, or past the
+    model's 256 tokens, which both cut)."""
+    from qa.embedding import get_embedder
+
+    embedder = get_embedder(Settings().embedding_model, precision)
+    assert embedder._bert is not None  # the bundled model takes the short path
+    questions = ["What was Hutchins' job on the production?", "Why?", "Who sentenced Weekes? " * 60]
+    short = np.stack([embedder._encode_question(q) for q in questions])
+    assert (short * embedder.encode(questions)).sum(axis=1).min() > (0.99999 if precision == "fp32" else 0.999)
+
+
 def test_token_budget_batches_cover_every_row_once_longest_first_within_the_budget():
     from qa.embedding import token_budget_batches
 

@@ -11,7 +11,7 @@ import pytest
 
 from qa.errors import ModelLoadError
 from qa.reader_model import (ACTIVATION_RANGES, ANSWERABILITY_HEAD, CARD, MAX_CONTEXT_TOKENS, MAX_SENTENCE_TOKENS,
-                             MODEL_DIR, WEIGHTS, SentenceReaderModel, attention_by_row, best_span, build_network,
+                             MODEL_DIR, WEIGHTS, SentenceReaderModel, best_span, build_network,
                              bundled_encoder_path, encode_pairs, get_reader_model, window_starts)
 from qa.documents import parse_document
 from qa.reading import context_position, sentence_context
@@ -83,21 +83,6 @@ def test_reading_real_tokens_only_equals_the_padded_forward_pass_training_runs()
     inside = inputs["sentence_mask"]
     for end in ("start", "end"):
         assert torch.allclose(got[end][inside], expected[end][inside], atol=1e-4)
-
-
-def test_attention_by_row_equals_torchs_masked_attention_over_the_padded_grid():
-    import torch
-
-    generator = torch.Generator().manual_seed(0)
-    lengths, heads, size = [9, 4, 1], 12, 32
-    qkv = torch.randn(sum(lengths), 3 * heads * size, generator=generator)
-    grid = torch.zeros(len(lengths), max(lengths), 3 * heads * size)
-    keep = torch.arange(max(lengths))[None, :] < torch.tensor(lengths)[:, None]
-    grid[keep] = qkv
-    query, key, value = grid.view(len(lengths), max(lengths), 3, heads, size).permute(2, 0, 3, 1, 4)
-    expected = torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=keep[:, None, None, :])
-    expected = expected.transpose(1, 2).reshape(len(lengths), max(lengths), -1)[keep]
-    assert torch.allclose(attention_by_row(qkv, lengths, heads), expected, atol=1e-5)
 
 
 def test_padding_the_token_count_to_a_bucket_changes_no_score_or_span(model):
