@@ -33,6 +33,7 @@ MAX_SENTENCE_CHARS = 1500
 _SEGMENT_BLOCK_CHARS = 20_000
 _HAS_WORD = re.compile(r"\w")
 _CLOSERS = "\"')]}\u201d\u2019"
+_SECTION_LABEL = re.compile(r"(?:[A-Z]|[IVXL]{1,5}|\d{1,2}|[a-z])\.")
 # Abbreviations that stand before a number ("amend. 706", "cmt. n.1", "app. C"): what follows them goes on.
 _NUMBERED_ABBREVIATIONS = {"amend.", "app.", "cmt.", "n.", "nn.", "p.", "pp.", "ch.", "cl.", "art.", "para.",
                            "subd.", "supp.", "sec.", "ex.", "no.", "nos.", "vol.", "pt.", "tit.", "r.", "fig."}
@@ -272,9 +273,14 @@ def _continues(chunk: str, previous: tuple[int, int], s: int, e: int) -> bool:
     """A piece the splitter cut off that belongs to the sentence before: the end of a quotation ('"), cert.
     denied, ...'), the rest of an open parenthesis, or a number after an abbreviation the model does not know
     ("amend. 706")."""
-    if chunk[s] in _CLOSERS or not _HAS_WORD.search(chunk, s, e):
+    # A straight quote before a word opens a quotation: '... 543 U.S. 1074 (2005). "Police may search ...' is two
+    # sentences, and only a heading's label ('A. "Based on a Sentencing Range"') runs on into one.
+    opens_quote = chunk[s] in "\"'" and chunk[s + 1:s + 2].isalnum()
+    if (chunk[s] in _CLOSERS and not opens_quote) or not _HAS_WORD.search(chunk, s, e):
         return True
     before = chunk[previous[0]:previous[1]]
+    if opens_quote:
+        return _SECTION_LABEL.fullmatch(before) is not None
     if before.count("(") > before.count(")") and ")" in chunk[s:min(e, s + 200)]:
         return True  # "(D. Me. | Feb. 29, 2008)": a parenthesis is not closed across a sentence end
     last_word = chunk[max(previous[0], chunk.rfind(" ", previous[0], previous[1]) + 1):previous[1]]

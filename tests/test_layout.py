@@ -474,6 +474,10 @@ def test_lines_of_spaces_and_a_centred_page_number_do_not_break_paragraphs():
     ('(1st Cir. 2008) ("[T]he Commission is without power to determine statutory minimums.").'
      " The argument\nfails.", ['(1st Cir. 2008) ("[T]he Commission is without power to determine statutory '
                                'minimums.").', "The argument fails."]),
+    # Laurent: a citation, then a quotation opening the next sentence; the label before a quoted heading stays.
+    ('cert. denied, 543 U.S. 1074 (2005). "Police may search\na vehicle incident to a recent occupant\'s arrest."',
+     ["cert. denied, 543 U.S. 1074 (2005).", '"Police may search a vehicle incident to a recent occupant\'s arrest."']),
+    ('A. "Based on a Sentencing Range"\n\nRoa-Medina argues.', ['A. "Based on a Sentencing Range"', "Roa-Medina argues."]),
 ])
 def test_legal_abbreviations_and_citations_do_not_end_sentences(text, expected):
     doc = parse(text + "\nAnd a last line that goes on\nwithout a stop\n")
