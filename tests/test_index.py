@@ -67,9 +67,9 @@ def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float
     texts = ["The armorer was sentenced to 18 months in prison.", "Who was the armorer?"]
     model = Settings().embedding_model
     bf16 = get_embedder(model, "bf16")
-    linears = [m for m in bf16._model.modules() if isinstance(m, torch.nn.Linear)]
+    linears = [m for m in bf16._bert.modules() if isinstance(m, torch.nn.Linear)]
     if _packed_linear_class():  # oneDNN with bfloat16: every matrix prepacked, none left to cast per call
-        assert not linears and any(type(m) is _packed_linear_class() for m in bf16._model.modules())
+        assert not linears and any(type(m) is _packed_linear_class() for m in bf16._bert.modules())
     else:
         assert linears and {m.weight.dtype for m in linears} == {torch.bfloat16}
     autocast_over_float32 = Embedder(model, "fp32")
@@ -78,17 +78,44 @@ def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_a_questions_vector_is_the_one_sentence_transformers_gives(precision):
-    """Questions skip sentence-transformers' batching (`encode_real_tokens`, the reader's pass): the vector must be
-    the one the index's sentences were embedded like, whatever the question's length (one word, or past the
-    model's 256 tokens, which both cut)."""
-    from qa.embedding import get_embedder
+def test_the_bundled_model_runs_without_sentence_transformers_and_embeds_as_it_does(precision):
+    """The bundled model (a BERT, mean pooling, normalised) runs on transformers alone, over its real tokens: the
+    vectors must be sentence-transformers' for one text or many of different lengths (attention row by row, or
+    over the grid), past the model's 256 tokens (which both cut) included."""
+    import torch
+    from sentence_transformers import SentenceTransformer
 
-    embedder = get_embedder(Settings().embedding_model, precision)
-    assert embedder._bert is not None  # the bundled model takes the short path
-    questions = ["What was Hutchins' job on the production?", "Why?", "Who sentenced Weekes? " * 60]
-    short = np.stack([embedder._encode_question(q) for q in questions])
-    assert (short * embedder.encode(questions)).sum(axis=1).min() > (0.99999 if precision == "fp32" else 0.999)
+    from qa.embedding import get_embedder, resolve_model_path
+
+    model = Settings().embedding_model
+    embedder = get_embedder(model, precision)
+    assert embedder._model is None and embedder._bert is not None
+    texts = ["What was Hutchins' job on the production?", "Why?", "Who sentenced Weekes? " * 60,
+             "The armorer was sentenced to 18 months in prison."]
+    texts += [f"Exhibit {i} was admitted " + "over objection " * i for i in range(9)]  # more rows than GRID_ROWS
+    reference = SentenceTransformer(resolve_model_path(model), device="cpu")
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        expected = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    least = 0.99999 if precision == "fp32" else 0.999
+    assert (embedder.encode(texts) * expected).sum(axis=1).min() > least
+    assert min(float(embedder.encode_query(t) @ e) for t, e in zip(texts, expected)) > least
+
+
+def test_a_folder_of_another_kind_of_model_goes_through_sentence_transformers(tmp_path):
+    import shutil
+
+    from qa.embedding import mean_pooled_bert_length, resolve_model_path
+
+    bundled = Path(resolve_model_path(Settings().embedding_model))
+    assert mean_pooled_bert_length(str(bundled)) == 256
+    for name in ("modules.json", "sentence_bert_config.json", "config.json", "config_sentence_transformers.json"):
+        shutil.copy(bundled / name, tmp_path / name)
+    shutil.copytree(bundled / "1_Pooling", tmp_path / "1_Pooling")
+    assert mean_pooled_bert_length(str(tmp_path)) == 256
+    pooling = tmp_path / "1_Pooling" / "config.json"
+    pooling.write_text(pooling.read_text().replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true'))
+    assert mean_pooled_bert_length(str(tmp_path)) is None  # CLS pooling: not ours to run
+    assert mean_pooled_bert_length("sentence-transformers/all-mpnet-base-v2") is None  # a hub name, not a folder
 
 
 def test_token_budget_batches_cover_every_row_once_longest_first_within_the_budget():
