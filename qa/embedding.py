@@ -2,15 +2,14 @@
 loaded from site-packages with the Hugging Face hub switched off.
 
 A model in sentence-transformers' folder format that is a BERT with mean pooling and normalisation (the bundled
-one) is run with transformers alone, over its real tokens (`encode_real_tokens`, the reader's pass): importing
-sentence-transformers costs 2.5 s of a fresh process's start (it imports scikit-learn and scipy), and its padded
-batches cost time. Any other model goes through sentence-transformers."""
+one) is run by `qa.encoder`, over its real tokens (the reader's pass): importing sentence-transformers costs 2.5 s
+of a fresh process's start (it imports scikit-learn and scipy), and transformers' model code 1.9 s more. Any
+other model goes through sentence-transformers."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import re
 import threading
@@ -19,18 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .encoder import bert_config, encode_real_tokens, fuse_attention_inputs, load_bert, pack_linear_weights
 from .errors import ModelLoadError
 from .settings import BUNDLED_EMBEDDER
 
 MAX_BATCH_TOKENS = 1024
 # In bf16 the token count of a pass is rounded up to a multiple of this (`encode_real_tokens`).
 TOKEN_BUCKET = 16
-# Attention runs row by row up to this many rows, and over the padded grid (masked) beyond: the reader's 8
-# candidates of mixed lengths read 10% faster row by row; the index's batches of many similar rows, 7% faster
-# on the grid (the court files' 1,544 sentences: 2.81 against 3.0 s, bf16).
-GRID_ROWS = 8
-
-log = logging.getLogger(__name__)
 
 
 def resolve_model_path(model: str) -> str:
@@ -59,11 +53,11 @@ class Embedder:
 
             hf_logging.disable_progress_bar()
             if self._max_length:
-                from transformers import AutoModel, AutoTokenizer
+                from transformers import AutoTokenizer
 
                 self._model = None
                 self._tokenizer = AutoTokenizer.from_pretrained(path)
-                self._bert = AutoModel.from_pretrained(path).eval()
+                self._bert = load_bert(path)
                 fuse_attention_inputs(self._bert)
                 self.dimension = int(self._bert.config.hidden_size)
             else:
@@ -153,16 +147,18 @@ def mean_pooled_bert_length(path: str) -> int | None:
         kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
         pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
         transformer = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         extra = folder / "config_sentence_transformers.json"
         prompts = json.loads(extra.read_text(encoding="utf-8")).get("prompts") if extra.is_file() else None
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
     modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
     if (kinds != ["Transformer", "Pooling", "Normalize"] or modes != {"pooling_mode_mean_tokens"}
-            or config.get("model_type") != "bert" or transformer.get("do_lower_case") or prompts):
+            or bert_config(folder) is None or transformer.get("do_lower_case") or prompts):
         return None
     return int(transformer.get("max_seq_length") or 512)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray]:
@@ -178,122 +174,6 @@ def token_budget_batches(token_counts, max_batch_tokens: int) -> list[np.ndarray
         batches.append(order[i:i + size])
         i += size
     return batches
-
-
-def fuse_attention_inputs(bert) -> None:
-    """Each layer's query, key and value matrices of a BERT encoder as one, `attention.self.qkv`: one multiply
-    for `encode_real_tokens` instead of three."""
-    import torch
-
-    for layer in bert.encoder.layer:
-        attention = layer.attention.self
-        parts = [attention.query, attention.key, attention.value]
-        fused = torch.nn.Linear(parts[0].in_features, 3 * parts[0].out_features)
-        with torch.no_grad():
-            fused.weight.copy_(torch.cat([p.weight for p in parts]))
-            fused.bias.copy_(torch.cat([p.bias for p in parts]))
-        attention.qkv = fused
-        del attention.query, attention.key, attention.value
-
-
-def encode_real_tokens(bert, input_ids, attention_mask, token_type_ids, token_bucket: int = 1):
-    """A BERT encoder's forward pass (after `fuse_attention_inputs`) over the real tokens only: the final states
-    of each row's tokens, row after row, and each row's token count.
-
-    Rows of 20 and 96 tokens share a batch: padded, every matrix multiply would run over 8 x 96 positions. Here
-    the matrix multiplies see the rows' real tokens stacked; attention runs row by row, where torch's fused
-    kernel needs no mask, or for more than GRID_ROWS rows over the padded grid.
-    `token_bucket` pads the stack with rows of zeros to a multiple of it, and they stay in what is returned:
-    oneDNN builds a bf16 kernel for each new matrix shape it meets (about 20 ms a question on the court record on
-    a CPU with AMX, where every question's token count was new), and a few shapes are soon all built. Matrix rows
-    do not mix, so the padding changes no real token's state."""
-    import torch
-
-    F = torch.nn.functional
-    rows, length = input_ids.shape
-    lengths = attention_mask.sum(1).tolist()
-    total = sum(lengths)
-    padding = -total % token_bucket
-    real = attention_mask.reshape(-1).nonzero().squeeze(1)
-    states = bert.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-    states = F.pad(states.reshape(rows * length, -1)[real], (0, 0, 0, padding))
-    heads = bert.config.num_attention_heads
-    keep = attention_mask.bool()[:, None, None, :]
-    for layer in bert.encoder.layer:
-        qkv = layer.attention.self.qkv(states)[:total]
-        if rows > GRID_ROWS:
-            grid = qkv.new_zeros(rows * length, qkv.shape[-1])
-            grid[real] = qkv
-            query, key, value = grid.view(rows, length, 3, heads, -1).permute(2, 0, 3, 1, 4)
-            attended = F.scaled_dot_product_attention(query, key, value, attn_mask=keep)
-            attended = attended.transpose(1, 2).reshape(rows * length, -1)[real]
-        else:
-            attended = torch.cat([F.scaled_dot_product_attention(*piece.view(1, len(piece), 3, heads, -1)
-                                                                 .permute(2, 0, 3, 1, 4)).transpose(1, 2)
-                                  .reshape(len(piece), -1) for piece in qkv.split(lengths)])
-        output = layer.attention.output
-        states = output.LayerNorm(output.dense(F.pad(attended, (0, 0, 0, padding))) + states)
-        output = layer.output
-        states = output.LayerNorm(output.dense(F.gelu(layer.intermediate.dense(states))) + states)
-    return states, lengths
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def pack_linear_weights(module) -> None:
-    """Store the matrix weights in bfloat16 once, packed in oneDNN's blocked layout where this torch has it.
-
-    Under bf16 autocast a matrix multiply casts its float32 weight on every call (the cast is cached only within
-    one autocast region): for MiniLM, 11M numbers a forward pass. A bfloat16 weight still gets reordered into
-    oneDNN's blocked layout on every call; packing it once took the seed record's p50 from 64.6-67.4 to 58.5-59.6 ms
-    (README, Benchmarks). The products are the same: layer norms and embeddings stay in float32."""
-    import torch
-
-    from .settings import native_bf16
-
-    if not native_bf16():
-        log.warning("bf16 was asked for, but this CPU has no bfloat16 instructions: torch emulates them, about 6x "
-                    "slower than fp32. The default precision, auto, takes fp32 here.")
-    packed = _packed_linear_class()
-    for parent in list(module.modules()):
-        for name, layer in list(parent.named_children()):
-            if type(layer) is torch.nn.Linear:
-                setattr(parent, name, packed(layer) if packed else layer.to(torch.bfloat16))
-
-
-@lru_cache(maxsize=1)
-def _packed_linear_class():
-    """A Linear over a prepacked bfloat16 weight (the op torch.compile's CPU backend uses), or None where this
-    torch lacks the op or the CPU lacks bfloat16 arithmetic: then weights are only cast."""
-    import torch
-
-    class PackedLinear(torch.nn.Module):
-        def __init__(self, linear: torch.nn.Linear):
-            super().__init__()
-            self.in_features, self.out_features = linear.in_features, linear.out_features
-            weight = linear.weight.detach().to(torch.bfloat16)
-            # The batch-size hint picks the layout only: any number of rows gives the same products.
-            self.register_buffer("packed_weight", torch.ops.mkldnn._reorder_linear_weight(weight, 64))
-            bias = None if linear.bias is None else linear.bias.detach().to(torch.bfloat16)
-            self.register_buffer("bias", bias)
-
-        def forward(self, x):
-            rows = x.reshape(-1, self.in_features).to(torch.bfloat16)
-            out = torch.ops.mkldnn._linear_pointwise(rows, self.packed_weight, self.bias, "none", [], "")
-            return out.reshape(*x.shape[:-1], self.out_features)
-
-    try:
-        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
-            return None
-        probe = torch.nn.Linear(4, 3)
-        expected = torch.nn.functional.linear(torch.ones(2, 4).bfloat16(), probe.weight.bfloat16(),
-                                              probe.bias.bfloat16())
-        if not torch.allclose(PackedLinear(probe)(torch.ones(2, 4)).float(), expected.float()):
-            return None
-    except (AttributeError, RuntimeError):
-        return None
-    return PackedLinear
 
 
 @lru_cache(maxsize=1024)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import encode_real_tokens, fuse_attention_inputs, pack_linear_weights
+from .encoder import encode_real_tokens, fuse_attention_inputs, load_bert, pack_linear_weights
 from .errors import ModelLoadError
 from .index import file_sha256
 
@@ -356,13 +356,13 @@ class SentenceReaderModel:
                                  "Reinstall the package, or retrain with `python -m bench.train_reader`.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
-            from transformers import AutoModel, AutoTokenizer
+            from transformers import AutoTokenizer
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
             base = bundled_encoder_path()
             self.tokenizer = AutoTokenizer.from_pretrained(base)
-            network = build_network(AutoModel.from_pretrained(base))
+            network = build_network(load_bert(base))
             load_trained_tensors(network, weights_path)
         except ModelLoadError:
             raise

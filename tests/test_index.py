@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa import Engine
-from qa.errors import EmptyCorpusError
+from qa.errors import EmptyCorpusError, ModelLoadError
 from qa.index import build_index, is_stale, load_index, open_index
 from qa.settings import Settings
 
@@ -62,7 +62,8 @@ def test_auto_precision_is_bf16_only_where_the_cpu_computes_in_bf16(monkeypatch,
 def test_bf16_embedder_packs_its_matrices_once_and_embeds_as_autocast_over_float32_does():
     import torch
 
-    from qa.embedding import Embedder, _packed_linear_class, get_embedder
+    from qa.embedding import Embedder, get_embedder
+    from qa.encoder import _packed_linear_class
 
     texts = ["The armorer was sentenced to 18 months in prison.", "Who was the armorer?"]
     model = Settings().embedding_model
@@ -116,6 +117,27 @@ def test_a_folder_of_another_kind_of_model_goes_through_sentence_transformers(tm
     pooling.write_text(pooling.read_text().replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true'))
     assert mean_pooled_bert_length(str(tmp_path)) is None  # CLS pooling: not ours to run
     assert mean_pooled_bert_length("sentence-transformers/all-mpnet-base-v2") is None  # a hub name, not a folder
+
+
+def test_loading_a_bert_says_what_is_wrong_with_the_folder(tmp_path):
+    import shutil
+
+    from qa.embedding import resolve_model_path
+    from qa.encoder import load_bert
+
+    bundled = Path(resolve_model_path(Settings().embedding_model))
+    with pytest.raises(ModelLoadError, match="holds no BERT"):
+        load_bert(tmp_path)
+    shutil.copy(bundled / "config.json", tmp_path / "config.json")
+    with pytest.raises(ModelLoadError, match="Could not read the weights"):
+        load_bert(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage")
+    with pytest.raises(ModelLoadError):
+        load_bert(tmp_path)
+    config = json.loads((bundled / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps(dict(config, model_type="gpt2")))
+    with pytest.raises(ModelLoadError, match="holds no BERT"):
+        load_bert(tmp_path)
 
 
 def test_token_budget_batches_cover_every_row_once_longest_first_within_the_budget():

@@ -262,7 +262,7 @@ def test_bf16_reader_packs_its_matrices_once_and_reads_as_autocast_over_float32_
     is autocast's, up to the order in which oneDNN's kernels, chosen by matrix shape, sum in bf16."""
     import torch
 
-    from qa.embedding import _packed_linear_class
+    from qa.encoder import _packed_linear_class
 
     question = "What was Hutchins' job?"
     sentences = ["Baldwin shot cinematographer Halyna Hutchins on the set.", "The charges were dropped in July."]
