@@ -488,8 +488,9 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
     shipped weights (qa/models/reader/) instead of the phase's `warm_start` checkpoint, for the phase after the
     shipped one when the earlier phases' checkpoints are gone."""
     import torch
-    from transformers import AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
+    from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 
+    from qa.encoder import WordPieces
     from qa.reader_model import bundled_encoder_path
     from qa.settings import native_bf16
 
@@ -499,7 +500,7 @@ def train(phase: Phase, groups_per_step: int, schedule: tuple[Phase, ...] | None
         return out / "final"  # a finished phase, or one stopped at `stop_after`, ends at once
     set_seed(SEED)
     torch.set_num_threads(2)
-    tokenizer = AutoTokenizer.from_pretrained(bundled_encoder_path())
+    tokenizer = WordPieces(bundled_encoder_path())
     args = TrainingArguments(
         output_dir=str(out), per_device_train_batch_size=groups_per_step, max_steps=phase.max_steps,
         learning_rate=phase.learning_rate, warmup_steps=max(1, phase.max_steps // 20), lr_scheduler_type="linear",

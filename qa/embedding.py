@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import bert_config, encode_real_tokens, fuse_attention_inputs, load_bert, pack_linear_weights
+from .encoder import (WordPieces, bert_config, encode_real_tokens, fuse_attention_inputs, load_bert,
+                      pack_linear_weights)
 from .errors import ModelLoadError
 from .settings import BUNDLED_EMBEDDER
 
@@ -49,20 +50,17 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self._max_length = mean_pooled_bert_length(path)
         try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
             if self._max_length:
-                from transformers import AutoTokenizer
-
                 self._model = None
-                self._tokenizer = AutoTokenizer.from_pretrained(path)
+                self._tokenizer = WordPieces(path)
                 self._bert = load_bert(path)
                 fuse_attention_inputs(self._bert)
                 self.dimension = int(self._bert.config.hidden_size)
             else:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()
                 self._model = SentenceTransformer(path, device="cpu")
                 self._bert = None
                 self._tokenizer = getattr(self._model, "tokenizer", None)
@@ -84,19 +82,21 @@ class Embedder:
         texts = [_LONE_SURROGATE.sub("\ufffd", t) for t in texts]
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with self._lock, self._arithmetic():
-            batches = token_budget_batches(self._token_counts(texts), max_batch_tokens)
+            # The bundled kind of model: its texts are tokenized once, here.
+            pieces = self._tokenizer.with_specials(texts, self._max_length) if self._bert is not None else None
+            counts = [len(p) for p in pieces] if pieces is not None else self._token_counts(texts)
+            batches = token_budget_batches(counts, max_batch_tokens)
             bar = None
             if show_progress:
                 from tqdm import tqdm
 
                 bar = tqdm(total=len(texts), desc="embedding", unit="sentence")
             for rows in batches:
-                batch = [texts[i] for i in rows]
-                if self._bert is not None:
-                    vectors[rows] = self._mean_pooled(batch)
+                if pieces is not None:
+                    vectors[rows] = self._mean_pooled([pieces[i] for i in rows])
                 else:
-                    vectors[rows] = self._model.encode(batch, batch_size=len(rows), normalize_embeddings=True,
-                                                       convert_to_numpy=True,
+                    vectors[rows] = self._model.encode([texts[i] for i in rows], batch_size=len(rows),
+                                                       normalize_embeddings=True, convert_to_numpy=True,
                                                        show_progress_bar=False)  # one bar over all batches
                 if bar is not None:
                     bar.update(len(rows))
@@ -104,22 +104,24 @@ class Embedder:
                 bar.close()
         return vectors
 
-    def _mean_pooled(self, texts: list[str]) -> np.ndarray:
-        """What sentence-transformers gives for the bundled kind of model: the mean of each text's final token
-        states, normalised."""
+    def _mean_pooled(self, rows: list[list[int]]) -> np.ndarray:
+        """What sentence-transformers gives for the bundled kind of model: the mean of each row's final token
+        states, normalised. `rows`: token ids, [CLS] and [SEP] included."""
         import torch
 
-        tokens = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length,
-                                 return_tensors="pt")
-        ids = tokens["input_ids"]
-        types = tokens.get("token_type_ids", torch.zeros_like(ids))
+        ids = torch.zeros(len(rows), max(len(r) for r in rows), dtype=torch.int64)
+        mask = torch.zeros_like(ids)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)] = torch.tensor(row)
+            mask[i, :len(row)] = 1
         bucket = TOKEN_BUCKET if self.precision == "bf16" else 1
         with torch.inference_mode():
-            states, lengths = encode_real_tokens(self._bert, ids, tokens["attention_mask"], types, bucket)
+            states, lengths = encode_real_tokens(self._bert, ids, mask, torch.zeros_like(ids), bucket)
             means = torch.stack([piece.float().mean(0) for piece in states[:sum(lengths)].split(lengths)])
             return torch.nn.functional.normalize(means, dim=1).numpy()
 
     def _token_counts(self, texts: list[str]) -> np.ndarray:
+        """For sentence-transformers' models: each text's token count (one text: no need)."""
         if len(texts) == 1:
             return np.ones(1, dtype=np.int64)
         if self._tokenizer is None:  # a model that tokenizes inside its own modules: about 4 characters a token

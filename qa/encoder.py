@@ -94,6 +94,37 @@ def load_bert(folder: str | Path):
     return bert.eval()
 
 
+class WordPieces:
+    """A BERT folder's fast tokenizer (`tokenizer.json`) through the tokenizers library, which transformers' fast
+    tokenizers wrap (importing transformers for it took 0.5 s of a fresh process). It neither pads nor cuts (the
+    bundled file would pad and cut at 128 tokens): callers cut, and add [CLS] and [SEP] where they go."""
+
+    def __init__(self, folder: str | Path):
+        from tokenizers import Tokenizer
+
+        try:
+            self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+        except Exception as exc:  # missing: an OSError-like Exception from Rust; damaged: a parse error
+            raise ModelLoadError(f"Could not read the tokenizer of {folder}: {exc}") from exc
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self.cls_token_id = self._tokenizer.token_to_id("[CLS]")
+        self.sep_token_id = self._tokenizer.token_to_id("[SEP]")
+        if self.cls_token_id is None or self.sep_token_id is None:
+            raise ModelLoadError(f"The tokenizer of {folder} has no [CLS] or [SEP]: not a BERT tokenizer.")
+
+    def encode(self, texts: list[str]):
+        """Each text's word pieces (`.ids`, and `.offsets`: character spans in the text), no special tokens."""
+        return self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+
+    def with_specials(self, texts: list[str], max_length: int) -> list[list[int]]:
+        """`[CLS] text [SEP]` for each text, its pieces cut so that the whole is at most `max_length`."""
+        return [[self.cls_token_id, *e.ids[:max_length - 2], self.sep_token_id] for e in self.encode(texts)]
+
+    def decode(self, ids) -> str:
+        return self._tokenizer.decode(list(ids))
+
+
 def fuse_attention_inputs(bert) -> None:
     """Each layer's query, key and value matrices of a BERT encoder as one, `attention.self.qkv`: one multiply
     for `encode_real_tokens` instead of three."""

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import encode_real_tokens, fuse_attention_inputs, load_bert, pack_linear_weights
+from .encoder import WordPieces, encode_real_tokens, fuse_attention_inputs, load_bert, pack_linear_weights
 from .errors import ModelLoadError
 from .index import file_sha256
 
@@ -175,20 +175,20 @@ def window_starts(n_tokens: int, size: int = MAX_SENTENCE_TOKENS, overlap: int =
     return list(range(0, n_tokens - size, size - overlap)) + [n_tokens - size]
 
 
-def encode_pairs(tokenizer, question: str, sentences: list[str], contexts: list[str],
+def encode_pairs(tokenizer: WordPieces, question: str, sentences: list[str], contexts: list[str],
                  windows: bool = False) -> EncodedPairs:
     """Token ids for `[CLS] question [SEP] context [SEP] sentence [SEP]`, one row per sentence, a sentence cut at
     MAX_SENTENCE_TOKENS (as training reads it). With `windows`, a longer sentence is read in overlapping windows
     (`window_starts`) instead, one row each: a later window's context is the sentence's own opening, which says
     what it is about ("[2005-09-13] #187: JUDGMENT as to Robert Warren ...")."""
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
-    q_ids = tokenizer(question, add_special_tokens=False, truncation=True,
-                      max_length=MAX_QUESTION_TOKENS)["input_ids"]
-    ctx = tokenizer(list(contexts), add_special_tokens=False)["input_ids"] if contexts else []
-    sent = tokenizer(list(sentences), add_special_tokens=False, truncation=not windows,
-                     max_length=None if windows else MAX_SENTENCE_TOKENS, return_offsets_mapping=True)
+    q_ids = tokenizer.encode([question])[0].ids[:MAX_QUESTION_TOKENS]
+    ctx = [e.ids for e in tokenizer.encode(contexts)] if contexts else []
     rows = []
-    for i, (s_ids, offsets) in enumerate(zip(sent["input_ids"], sent["offset_mapping"])):
+    for i, pieces in enumerate(tokenizer.encode(sentences)):
+        s_ids, offsets = pieces.ids, pieces.offsets
+        if not windows:
+            s_ids, offsets = s_ids[:MAX_SENTENCE_TOKENS], offsets[:MAX_SENTENCE_TOKENS]
         c_ids = ctx[i][-MAX_CONTEXT_TOKENS:] if ctx and contexts[i] else []
         for a in window_starts(len(s_ids)):
             head = [cls] + q_ids + [sep] + (c_ids if a == 0 else s_ids[:MAX_CONTEXT_TOKENS]) + [sep]
@@ -356,12 +356,8 @@ class SentenceReaderModel:
                                  "Reinstall the package, or retrain with `python -m bench.train_reader`.")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
-            from transformers import AutoTokenizer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
             base = bundled_encoder_path()
-            self.tokenizer = AutoTokenizer.from_pretrained(base)
+            self.tokenizer = WordPieces(base)
             network = build_network(load_bert(base))
             load_trained_tensors(network, weights_path)
         except ModelLoadError:

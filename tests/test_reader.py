@@ -23,6 +23,25 @@ def model():
     return get_reader_model()
 
 
+def test_word_pieces_are_transformers_tokenizers(model):
+    """The reader and the embedder tokenize with the tokenizers library directly (`qa.encoder.WordPieces`): the ids
+    and character offsets must be what transformers' tokenizer of the same folder gives, with [CLS] and [SEP] and
+    the cut where it cuts."""
+    from transformers import AutoTokenizer
+
+    reference = AutoTokenizer.from_pretrained(bundled_encoder_path())
+    texts = ["Who fired?", "", "  Café  naïve résumé — “quoted” 18 U.S.C. § 924(c)(1)(A), Id. at 313-14.",
+             "汉字 and emoji 🙂 and tabs\tand\nnewlines", LONG_ENTRY, "word " * 400]
+    got = model.tokenizer.encode(texts)
+    expected = reference(texts, add_special_tokens=False, return_offsets_mapping=True)
+    assert [e.ids for e in got] == expected["input_ids"]
+    assert [[tuple(o) for o in e.offsets] for e in got] == [[tuple(o) for o in offs] for offs in expected["offset_mapping"]]
+    assert (model.tokenizer.with_specials(texts, 256)
+            == reference(texts, truncation=True, max_length=256)["input_ids"])
+    assert (model.tokenizer.cls_token_id, model.tokenizer.sep_token_id) == (reference.cls_token_id,
+                                                                            reference.sep_token_id)
+
+
 def test_input_marks_only_the_candidate_as_segment_one(model):
     enc = encode_pairs(model.tokenizer, "Who fired?", ["Baldwin fired a Colt .45.", "No."],
                        ["The rehearsal began.", ""])
@@ -128,14 +147,14 @@ def test_windows_cover_a_long_sentence_and_overlap():
 def test_a_long_sentence_is_read_in_windows_after_its_opening(model):
     tok = model.tokenizer
     enc = encode_pairs(tok, "Who signed it?", ["Short.", LONG_ENTRY], ["", "The docket."], windows=True)
-    n_tokens = len(tok(LONG_ENTRY, add_special_tokens=False)["input_ids"])
+    n_tokens = len(tok.encode([LONG_ENTRY])[0].ids)
     assert n_tokens > MAX_SENTENCE_TOKENS
     assert enc.sentence_of_row.tolist() == [0] + [1] * len(window_starts(n_tokens))
     last = len(enc.sentence_of_row) - 1
     # the last window ends with the sentence; its context segment is the sentence's opening, not the given context
     assert enc.char_end[last][enc.sentence_mask[last]][-1] == len(LONG_ENTRY)
     seps = np.flatnonzero(enc.input_ids[last] == tok.sep_token_id)
-    opening = tok(LONG_ENTRY, add_special_tokens=False)["input_ids"][:MAX_CONTEXT_TOKENS]
+    opening = tok.encode([LONG_ENTRY])[0].ids[:MAX_CONTEXT_TOKENS]
     assert enc.input_ids[last][seps[0] + 1:seps[1]].tolist() == opening
     # training reads as before: one row per sentence, cut
     cut = encode_pairs(tok, "Who signed it?", ["Short.", LONG_ENTRY], ["", "The docket."])
