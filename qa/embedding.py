@@ -2,9 +2,9 @@
 loaded from site-packages with the Hugging Face hub switched off.
 
 A model in sentence-transformers' folder format that is a BERT with mean pooling and normalisation (the bundled
-one) is run by `qa.encoder`, over its real tokens (the reader's pass): importing sentence-transformers costs 2.5 s
-of a fresh process's start (it imports scikit-learn and scipy), and transformers' model code 1.9 s more. Any
-other model goes through sentence-transformers."""
+one) is run by `qa.encoder`, over its real tokens (the reader's pass): importing sentence-transformers took 2.5 s
+of a fresh process (it imports scikit-learn and scipy), and transformers 2.4 s more. Any other model goes through
+sentence-transformers."""
 
 from __future__ import annotations
 
@@ -141,8 +141,9 @@ class Embedder:
 
 
 def mean_pooled_bert_length(path: str) -> int | None:
-    """For a folder in sentence-transformers' format holding a BERT, mean pooling and normalisation, and nothing
-    else (no prompts, no lower-casing of its own), the token count it cuts texts at; else None."""
+    """For a folder in sentence-transformers' format holding a BERT with a fast tokenizer, mean pooling and
+    normalisation, and nothing else (no prompts, no lower-casing of its own), the token count it cuts texts at; else
+    None."""
     folder = Path(path)
     try:
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
@@ -155,7 +156,8 @@ def mean_pooled_bert_length(path: str) -> int | None:
         return None
     modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
     if (kinds != ["Transformer", "Pooling", "Normalize"] or modes != {"pooling_mode_mean_tokens"}
-            or bert_config(folder) is None or transformer.get("do_lower_case") or prompts):
+            or bert_config(folder) is None or not (folder / "tokenizer.json").is_file()
+            or transformer.get("do_lower_case") or prompts):
         return None
     return int(transformer.get("max_seq_length") or 512)
 

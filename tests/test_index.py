@@ -112,6 +112,8 @@ def test_a_folder_of_another_kind_of_model_goes_through_sentence_transformers(tm
     for name in ("modules.json", "sentence_bert_config.json", "config.json", "config_sentence_transformers.json"):
         shutil.copy(bundled / name, tmp_path / name)
     shutil.copytree(bundled / "1_Pooling", tmp_path / "1_Pooling")
+    assert mean_pooled_bert_length(str(tmp_path)) is None  # no tokenizer.json: a slow tokenizer only
+    shutil.copy(bundled / "tokenizer.json", tmp_path / "tokenizer.json")
     assert mean_pooled_bert_length(str(tmp_path)) == 256
     pooling = tmp_path / "1_Pooling" / "config.json"
     pooling.write_text(pooling.read_text().replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true'))
