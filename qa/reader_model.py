@@ -75,8 +75,9 @@ def _torch():
 
 
 def build_network(encoder, span_weight: float = 0.5):
-    """The encoder plus the two heads. A function, so that importing qa does not import torch. `span_weight` is
-    the short-answer loss's share in training."""
+    """The encoder plus the two heads. A function, so that importing qa does not import torch. `encoder`:
+    transformers' `BertModel` to train (`forward`), or `qa.encoder.load_bert`'s modules, which have the same
+    parameter names, to read (`read`). `span_weight` is the short-answer loss's share in training."""
     torch = _torch()
     nn = torch.nn
 
