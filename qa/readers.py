@@ -19,10 +19,11 @@ from .index import CorpusIndex
 from .questions import (PREFERRED_WITHIN, QuestionInfo, asked_caption_date, asked_fact, asks_about_filing,
                         asks_for_authority, presumes_conviction, states_fact)
 from .reader_model import get_reader_model
-from .reading import (cleared_sentences, decision_sentences, filing_entries, keep_sentences, keep_stating,
+from .reading import (cleared_sentences, filing_entries, keep_sentences, keep_stating,
                       read_sentences, role_sentences, select_answer_sentences, short_span, stating_sentences)
 from .schema import Answer, Delta, Passage
 from .settings import BUNDLED_EMBEDDER, Settings
+from .structure import DISPOSITION
 from .verification import verify
 
 
@@ -131,7 +132,7 @@ def always_read(q: Query, fact: str | None, filings: list[int], cleared: list[in
     cleared. At most `reader_candidates` of each kind, the nearest to the question."""
     n = q.settings.reader_candidates
     if fact == "OUTCOME":
-        kinds = decision_sentences(q.passages, q.index)
+        kinds = role_sentences(DISPOSITION, q.passages, q.index) or []  # "We affirm."
     elif fact == "CHARGE":
         kinds = nearest(stating_sentences(fact, q.passages, q.index), q, n)
     elif fact in PREFERRED_WITHIN:  # the best kind (a penalty imposed) and the kind at all (a docket's "60 Mos.")

@@ -14,7 +14,7 @@ from .questions import PREFERRED_FACTS, QuestionInfo, states_cleared, states_fac
 from .reader_model import ReaderOutput
 from .retrieval import bm25_scores, shortlist
 from .schema import Document, Passage
-from .structure import DISPOSITION, is_citation
+from .structure import is_citation
 from .text import first_distinct, terms
 
 
@@ -90,13 +90,6 @@ class Reading:
     def answerability(self) -> float:
         """How likely it is that the record answers at all: the head's, for the best sentence."""
         return self.answerabilities[0] if self.answerabilities else 0.0
-
-
-def decision_sentences(passages: list[Passage], index: CorpusIndex) -> list[int]:
-    """The sentences that state a court's decision ("We affirm.", the `DISPOSITION` role) in the documents the
-    passages come from, in record order."""
-    return [first + i for first in document_starts(passages, index)
-            for i, role in sorted(index.documents[index.sentences[first].doc_id].roles.items()) if role == DISPOSITION]
 
 
 def role_sentences(role: str, passages: list[Passage], index: CorpusIndex) -> list[int] | None:

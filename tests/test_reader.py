@@ -23,6 +23,23 @@ def model():
     return get_reader_model()
 
 
+def record_engine(tmp_path, name: str, text: str | bytes):
+    """An Engine over a record of one document, `name`, holding `text`."""
+    from qa import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+
+def fact(question: str) -> str | None:
+    """The kind of fact the question asks for (`qa.questions.asked_fact`)."""
+    from qa.questions import analyse_question, asked_fact
+
+    return asked_fact(analyse_question(question))
+
+
 def test_word_pieces_are_transformers_tokenizers(model):
     """The reader and the embedder tokenize with the tokenizers library directly (`qa.encoder.WordPieces`): the ids
     and character offsets must be what transformers' tokenizer of the same folder gives, with [CLS] and [SEP] and
@@ -429,10 +446,7 @@ def test_candidates_are_ranked_by_the_logit_plus_the_weighted_cosine(engine, mon
 
 
 def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_state_them():
-    from qa.questions import analyse_question, asked_fact, states_fact
-
-    def fact(question):
-        return asked_fact(analyse_question(question))
+    from qa.questions import states_fact
 
     assert [fact(q) for q in ("How old is Alec Baldwin?", "And what was the victim's age?", "At what age did she leave?",
                               "On what date was Celestin indicted?", "What day was the verdict read?")] == \
@@ -458,10 +472,7 @@ def test_age_and_date_questions_are_recognised_and_so_are_the_sentences_that_sta
 
 
 def test_sentencing_questions_are_recognised_and_so_are_the_sentences_that_state_a_term():
-    from qa.questions import analyse_question, asked_fact, states_fact
-
-    def fact(question):
-        return asked_fact(analyse_question(question))
+    from qa.questions import states_fact
 
     assert {fact(q) for q in ("What sentence did Viki Warren receive?", "How long was Weekes sentenced to?",
                               "What prison term did the district court give Celestin?", "What was her sentence?",
@@ -493,10 +504,7 @@ def test_the_sentence_a_court_paper_imposes_on_its_party_answers_whatever_the_re
     to the reader, and so is a news story (no case name)."""
     from qa import Engine
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(IMPOSED_RECORD)
-    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question, abstain_threshold=0.99)
+    answer = record_engine(tmp_path, "opinion.txt", IMPOSED_RECORD).ask(question, abstain_threshold=0.99)
     assert answer.abstained is not answered, answer.text
     if answered:
         assert "sentenced Blake to 46 months" in answer.citations[0].quote
@@ -569,12 +577,7 @@ IMPOSED_RECORD = ("UNITED STATES v. NORA BLAKE\n\n"
                                       "What was Blake's sentence?"])
 def test_a_sentencing_question_is_answered_with_the_sentence_imposed(tmp_path, question):
     """Without the preference these cite what wire fraud is punishable by or the probation Blake argued for."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(IMPOSED_RECORD)
-    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    answer = record_engine(tmp_path, "opinion.txt", IMPOSED_RECORD).ask(question)
     assert not answer.abstained and "sentenced Blake to 46 months" in answer.citations[0].quote, answer.text
 
 
@@ -595,14 +598,9 @@ SENTENCE_RECORD = ("Jury convicts former bank manager of fraud\n\n"
 def test_a_sentencing_question_is_answered_only_from_a_sentence_that_states_a_term(tmp_path, states_term):
     """Without the rule, the record without the term answers with the sentencing memorandum or the twelve years at
     the branch (answerability 0.15-0.66)."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = SENTENCE_RECORD if states_term else SENTENCE_RECORD.replace(
         "sentenced Whitfield to 30 months in prison and ordered", "ordered")
-    (corpus / "news.txt").write_text(text)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, "news.txt", text)
     for question in ("What sentence did Whitfield receive?", "How long was Whitfield sentenced to?",
                      "How much time will Whitfield spend in prison?"):
         answer = engine.ask(question)
@@ -615,13 +613,8 @@ def test_a_sentencing_question_is_answered_only_from_a_sentence_that_states_a_te
 @pytest.mark.parametrize("states_age", [True, False])
 def test_an_age_question_is_answered_only_from_a_sentence_that_states_an_age(tmp_path, states_age):
     """A sentence about the person that gives no age ("an 18-month sentence") is no answer to how old she is."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = AGE_RECORD if states_age else AGE_RECORD.replace("Whitfield, 41, had", "Whitfield had")
-    (corpus / "news.txt").write_text(text)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, "news.txt", text)
     for question in ("How old is Dana Whitfield?", "How old was Whitfield when she was convicted?"):
         answer = engine.ask(question)
         if states_age:
@@ -631,10 +624,7 @@ def test_an_age_question_is_answered_only_from_a_sentence_that_states_an_age(tmp
 
 
 def test_outcome_questions_are_recognised_and_so_are_the_sentences_that_state_a_disposition():
-    from qa.questions import PREFERRED_FACTS, analyse_question, asked_fact, states_fact
-
-    def fact(question):
-        return asked_fact(analyse_question(question))
+    from qa.questions import PREFERRED_FACTS, states_fact
 
     assert {fact(q) for q in ("What was the outcome of the appeal?", "What did the First Circuit do with his appeal?",
                               "How did the court rule?", "Was the conviction upheld?", "Did Weekes win his appeal?",
@@ -654,11 +644,6 @@ def test_outcome_questions_are_recognised_and_so_are_the_sentences_that_state_a_
 
 
 def test_charge_questions_are_recognised():
-    from qa.questions import analyse_question, asked_fact
-
-    def fact(question):
-        return asked_fact(analyse_question(question))
-
     assert {fact(q) for q in ("What was Weekes charged with?", "What offense was Weekes charged with?",
                               "What were the charges against him?", "What was the defendant indicted for?",
                               "What charges did he face?", "What was he prosecuted for?",
@@ -669,11 +654,8 @@ def test_charge_questions_are_recognised():
 
 
 def test_statute_questions_are_recognised():
-    from qa.questions import analyse_question, asked_fact
-
-    assert {asked_fact(analyse_question(q)) for q in ("What statute was Crooker convicted under?",
-                                                      "Under what statute was Laurent charged?",
-                                                      "Which law did he violate?")} == {"STATUTE"}
+    assert {fact(q) for q in ("What statute was Crooker convicted under?", "Under what statute was Laurent charged?",
+                              "Which law did he violate?")} == {"STATUTE"}
 
 
 STATUTE_RECORD = ("UNITED STATES v. OWEN PRATT\n\n"
@@ -687,12 +669,7 @@ STATUTE_RECORD = ("UNITED STATES v. OWEN PRATT\n\n"
 
 def test_a_statute_question_is_answered_with_the_statute_of_the_charge_not_of_a_motion(tmp_path):
     """Without the rule "Under what statute was Pratt charged?" cites the motion under § 3582(c)(2)."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(STATUTE_RECORD)
-    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask("Under what statute was Pratt charged?")
+    answer = record_engine(tmp_path, "opinion.txt", STATUTE_RECORD).ask("Under what statute was Pratt charged?")
     assert not answer.abstained and "§ 922(g)" in answer.citations[0].quote, answer.text
 
 
@@ -732,12 +709,7 @@ def test_a_question_taking_a_cleared_persons_conviction_as_given_is_answered_wit
         tmp_path, question, cited):
     """Without the rule the three questions about Smith are answered with Jones's conviction and sentence
     (answerability 0.42-0.85): the false premise affirmed."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "news.txt").write_text(PREMISE_RECORD)
-    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    answer = record_engine(tmp_path, "news.txt", PREMISE_RECORD).ask(question)
     assert not answer.abstained and cited in answer.citations[0].quote, answer.text
 
 
@@ -753,12 +725,8 @@ def test_a_bare_citation_answers_a_question_about_authority_and_no_other(tmp_pat
     """An opinion backs each point with a citation; a sentence that is nothing else is read only for a question
     about cases, statutes or rules (golden weekes-drug-predicates was not shortlisted among them)."""
     import qa.reading
-    from qa import Engine
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(CITING_RECORD)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, "opinion.txt", CITING_RECORD)
     answer = engine.ask("Which case did the court cite on searching a car without a warrant?")
     assert not answer.abstained and "Arizona v. Gant" in answer.citations[0].quote, answer.text
     read = []
@@ -789,12 +757,7 @@ CHARGE_RECORD = ("UNITED STATES v. MARCUS HOLLOWAY\n\n"
 def test_a_charge_question_is_answered_with_the_charge_not_a_sentence_sharing_its_words(tmp_path, question):
     """Without the rule these cite "Holloway had earlier been charged in state court ...", which shares the
     question's words; with one candidate read, the appeal's first sentence."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(CHARGE_RECORD)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, "opinion.txt", CHARGE_RECORD)
     for settings in ({}, {"reader_candidates": 1, "reader_second_look": 0.0}):
         answer = engine.ask(question, **settings)
         assert not answer.abstained and "indictment against Holloway" in answer.citations[0].quote, answer.text
@@ -814,12 +777,7 @@ OPINION_RECORD = ("UNITED STATES v. DANA WHITFIELD\n\n"
 def test_an_outcome_question_is_answered_with_the_courts_disposition(tmp_path, question):
     """Without the rule these questions are answered with the appeal's first sentence or the standard of review, or
     refused: the disposition shares none of their words."""
-    from qa import Engine
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "opinion.txt").write_text(OPINION_RECORD)
-    answer = Engine(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
+    answer = record_engine(tmp_path, "opinion.txt", OPINION_RECORD).ask(question)
     assert not answer.abstained and "is affirmed" in answer.citations[0].quote, answer.text
 
 
@@ -844,11 +802,7 @@ def test_caption_date_questions_are_recognised():
 def test_a_caption_date_is_answered_from_the_captions_date_line_or_not_at_all(tmp_path):
     """Before the rule "When was the case decided?" cited a sentence about a decision, and "When was the case
     argued?", which no opinion here says, one about an argument."""
-    from qa import Engine
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(WEEKES, corpus / WEEKES.name)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, WEEKES.name, WEEKES.read_bytes())
     decided = engine.ask("When was the case decided?")
     assert not decided.abstained and decided.citations[0].quote.strip() == "July 9, 2010", decided.text
     assert engine.ask("When was the case argued?").abstained
@@ -858,11 +812,7 @@ def test_a_caption_date_is_answered_from_the_captions_date_line_or_not_at_all(tm
 def test_an_outcome_question_reads_the_courts_decision_even_when_the_shortlist_leaves_it_out(tmp_path):
     """With one candidate read, the shortlist picks a sentence that shares the question's words ("his direct appeal
     of the conviction", a caption line, a footnote); the decision is read anyway."""
-    from qa import Engine
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(WEEKES, corpus / WEEKES.name)
-    engine = Engine(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = record_engine(tmp_path, WEEKES.name, WEEKES.read_bytes())
     for question in ("Was the conviction upheld?", "Did Weekes win his appeal?", "What happened to his appeal?"):
         answer = engine.ask(question, reader_candidates=1, reader_second_look=0.0)
         assert not answer.abstained and answer.citations[0].quote.startswith("We affirm"), (question, answer.text)
